@@ -1,0 +1,39 @@
+# The two commands of the README: `make demo` and `make test`.
+# Both create .venv if missing and install everything first.
+#
+# CPU machines (default): the local torch CPU wheel and mmcv-lite.
+# GPU users choose their own builds, e.g.
+#   make install TORCH_SPEC='torch==2.4.1' MMCV_SPEC='mmcv==2.1.0' \
+#        PIP_EXTRA='--index-url https://download.pytorch.org/whl/cu121'
+PYTHON ?= python3
+VENV ?= .venv
+TORCH_SPEC ?= torch==2.13.0+cpu
+MMCV_SPEC ?= mmcv-lite==2.1.0
+PIP_EXTRA ?=
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.pixdiva-installed
+DEMO_DIR ?= work_dirs/demo
+
+.PHONY: install demo test bench clean
+
+install: $(STAMP)
+
+$(STAMP): setup.py Makefile
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade 'setuptools>=77.0.3,<81' wheel
+	$(PY) -m pip install -q $(PIP_EXTRA) '$(TORCH_SPEC)'
+	$(PY) -m pip install -q '$(MMCV_SPEC)'
+	$(PY) -m pip install -q --no-build-isolation -e '.[tests]'
+	touch $(STAMP)
+
+demo: install
+	$(PY) tools/demo.py --work-dir $(DEMO_DIR)
+
+test: install
+	$(PY) -m pytest -q tests
+
+bench: install
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) work_dirs *.egg-info

@@ -1,0 +1,75 @@
+"""Load mmengine checkpoints under torch>=2.6 without disabling weights_only.
+
+torch>=2.6 loads with ``weights_only=True`` by default and mmengine 0.10.7
+calls ``torch.load`` without the argument, so a checkpoint written by the
+runner (its ``message_hub`` holds ``HistoryBuffer`` objects and numpy arrays)
+cannot be resumed or tested. Turning ``weights_only`` off would run arbitrary
+pickle code from any file given to ``--resume`` or ``tools/test.py``. Instead we
+replace mmengine's local-file loader with one that allow-lists exactly the
+globals mmengine checkpoints contain, and refuses anything else with a message
+naming the file and the global.
+"""
+import os.path as osp
+import pickle
+from typing import Any, List, Optional
+
+import numpy as np
+import torch
+from mmengine.logging.history_buffer import HistoryBuffer
+from mmengine.runner.checkpoint import CheckpointLoader
+
+
+def mmengine_checkpoint_globals() -> List[Any]:
+    """The globals an mmengine training checkpoint may pickle.
+
+    Returns:
+        list: Classes and functions safe to unpickle (no code execution).
+    """
+    numpy_reconstruct = np._core.multiarray._reconstruct \
+        if hasattr(np, '_core') else np.core.multiarray._reconstruct
+    dtypes = [type(np.dtype(t)) for t in (
+        np.float16, np.float32, np.float64, np.int8, np.int16, np.int32,
+        np.int64, np.uint8, np.uint16, np.uint32, np.uint64, np.bool_)]
+    return [HistoryBuffer, numpy_reconstruct, np.ndarray, np.dtype,
+            *dtypes]
+
+
+class UnsafeCheckpointError(pickle.UnpicklingError):
+    """A checkpoint needs globals outside the mmengine allow-list."""
+
+
+def load_checkpoint_safely(filename: str,
+                           map_location: Optional[Any] = None) -> Any:
+    """Load a local checkpoint with ``weights_only=True`` and an allow-list.
+
+    Args:
+        filename (str): Path of the checkpoint file.
+        map_location: Passed to :func:`torch.load`.
+
+    Returns:
+        The loaded checkpoint (usually a dict).
+
+    Raises:
+        FileNotFoundError: If the file does not exist.
+        UnsafeCheckpointError: If the file pickles anything beyond what
+            mmengine checkpoints contain.
+    """
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'{filename} can not be found.')
+    with torch.serialization.safe_globals(mmengine_checkpoint_globals()):
+        try:
+            return torch.load(
+                filename, map_location=map_location, weights_only=True)
+        except pickle.UnpicklingError as error:
+            raise UnsafeCheckpointError(
+                f'Refusing to load checkpoint {filename}: it contains objects '
+                'outside the allow-list of mmengine checkpoints (tensors, '
+                'numpy arrays, HistoryBuffer), so loading it would execute '
+                f'arbitrary pickle code. torch said: {error}') from None
+
+
+def install_safe_checkpoint_loader() -> None:
+    """Make mmengine's local-file scheme use :func:`load_checkpoint_safely`."""
+    CheckpointLoader.register_scheme(
+        prefixes='', loader=load_checkpoint_safely, force=True)

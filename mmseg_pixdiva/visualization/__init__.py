@@ -1,0 +1,1 @@
+"""Pure colouring, error maps, legends and plots (numpy/Pillow only)."""
