@@ -1,0 +1,226 @@
+"""Pure conversions between GT pixels and class indices (numpy only).
+
+A GT (and a prediction written in GT format) is an RGB image whose **blue**
+channel encodes the class. ``label_values`` lists the blue values in class
+order, so class ``i`` is written as blue ``label_values[i]``. DIVA-HisDB uses
+bit flags in blue (0x01 background, 0x02 comment, 0x04 decoration, 0x08 main
+text; multi-label pixels OR them) and marks boundary pixels with bit 7 of red.
+"""
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+#: Index used for pixels that carry no label (padding, mmseg's default).
+IGNORE_INDEX = 255
+
+#: Red-channel bit that DIVA-HisDB sets on boundary pixels.
+BOUNDARY_RED_BIT = 0x80
+
+#: DIVA-HisDB blue-channel bits and their class names.
+HISDB_BITS: Dict[int, str] = {
+    0x01: 'background',
+    0x02: 'comment',
+    0x04: 'decoration',
+    0x08: 'main text',
+}
+
+#: Fixed colours of the single-bit HisDB classes (RGB).
+HISDB_BIT_COLOURS: Dict[int, Tuple[int, int, int]] = {
+    0x01: (0, 0, 0),
+    0x02: (0, 200, 255),
+    0x04: (255, 60, 60),
+    0x08: (255, 220, 0),
+}
+
+
+class UnknownLabelValueError(ValueError):
+    """A GT holds blue values that are not in the class list."""
+
+
+def hisdb_class_name(blue: int) -> str:
+    """Name a DIVA-HisDB blue value from its bits.
+
+    Args:
+        blue (int): Blue value, e.g. ``0x0A``.
+
+    Returns:
+        str: e.g. ``'comment+main text'``; unknown bits as ``'bit4'``.
+    """
+    if blue == 0:
+        return 'none'
+    names = []
+    for bit in range(8):
+        flag = 1 << bit
+        if blue & flag:
+            names.append(HISDB_BITS.get(flag, f'bit{bit}'))
+    return '+'.join(names)
+
+
+def hisdb_colour(blue: int) -> Tuple[int, int, int]:
+    """Fixed RGB colour of a HisDB blue value.
+
+    Single bits have fixed colours; a combination mixes the colours of its
+    foreground bits (average), so e.g. comment+main text lies between the
+    comment and main-text colours and stays recognisable.
+
+    Args:
+        blue (int): Blue value.
+
+    Returns:
+        tuple: ``(r, g, b)``.
+    """
+    bits = [1 << b for b in range(8) if blue & (1 << b)]
+    foreground = [b for b in bits if b != 0x01] or bits
+    colours = [HISDB_BIT_COLOURS.get(b, (128, 128, 128)) for b in foreground]
+    if not colours:
+        return (128, 128, 128)
+    mixed = np.mean(np.array(colours, dtype=np.float64), axis=0)
+    return tuple(int(round(c)) for c in mixed)
+
+
+def hisdb_palette(label_values: Sequence[int]) -> List[List[int]]:
+    """Palette (RGB lists) for HisDB classes given by their blue values."""
+    return [list(hisdb_colour(int(v))) for v in label_values]
+
+
+def build_blue_lut(label_values: Sequence[int]) -> np.ndarray:
+    """Lookup table from blue value (0..255) to class index.
+
+    Args:
+        label_values (Sequence[int]): Blue values in class order.
+
+    Returns:
+        np.ndarray: ``(256,)`` uint8; values not in the list map to
+        :data:`IGNORE_INDEX`.
+
+    Raises:
+        ValueError: On duplicates, values outside 0..255 or too many classes.
+    """
+    values = [int(v) for v in label_values]
+    if not values:
+        raise ValueError('label_values is empty')
+    if len(set(values)) != len(values):
+        raise ValueError(f'label_values has duplicates: {values}')
+    if any(v < 0 or v > 255 for v in values):
+        raise ValueError(f'label_values must be in 0..255, got {values}')
+    if len(values) >= IGNORE_INDEX:
+        raise ValueError(f'at most {IGNORE_INDEX - 1} classes are supported')
+    lut = np.full(256, IGNORE_INDEX, dtype=np.uint8)
+    lut[values] = np.arange(len(values), dtype=np.uint8)
+    return lut
+
+
+def blue_to_class(blue: np.ndarray,
+                  label_values: Sequence[int],
+                  filename: Optional[str] = None) -> np.ndarray:
+    """Decode blue values to class indices.
+
+    Args:
+        blue (np.ndarray): ``HxW`` uint8 blue channel.
+        label_values (Sequence[int]): Blue values in class order.
+        filename (str, optional): Named in the error message.
+
+    Returns:
+        np.ndarray: ``HxW`` uint8 class indices.
+
+    Raises:
+        UnknownLabelValueError: If a blue value is not in ``label_values``;
+            the message names the file, each such value and its pixel count.
+    """
+    lut = build_blue_lut(label_values)
+    classes = lut[blue]
+    if (lut == IGNORE_INDEX).any() and (classes == IGNORE_INDEX).any():
+        counts = np.bincount(blue.ravel(), minlength=256)
+        bad = [(v, int(counts[v])) for v in range(256)
+               if counts[v] and lut[v] == IGNORE_INDEX]
+        listed = ', '.join(f'blue={v} ({n} pixels)' for v, n in bad)
+        raise UnknownLabelValueError(
+            f'{filename or "GT"}: blue values not in the class list '
+            f'{list(label_values)}: {listed}')
+    return classes
+
+
+def boundary_mask(red: np.ndarray) -> np.ndarray:
+    """Boundary pixels of a DIVA-HisDB GT (red bit 7 set).
+
+    Args:
+        red (np.ndarray): ``HxW`` uint8 red channel.
+
+    Returns:
+        np.ndarray: ``HxW`` bool.
+    """
+    return (red & BOUNDARY_RED_BIT) != 0
+
+
+def decode_gt(gt_rgb: np.ndarray,
+              label_values: Sequence[int],
+              boundary_to_background: bool = False,
+              background_value: Optional[int] = None,
+              filename: Optional[str] = None) -> np.ndarray:
+    """Decode an RGB GT to class indices.
+
+    Args:
+        gt_rgb (np.ndarray): ``HxWx3`` uint8, RGB order.
+        label_values (Sequence[int]): Blue values in class order.
+        boundary_to_background (bool): Set boundary pixels (red bit 7) to the
+            background class, as DeepDIVA does for the HisDB training loss.
+        background_value (int, optional): Blue value of the background class.
+            Defaults to ``label_values[0]``.
+        filename (str, optional): Named in error messages.
+
+    Returns:
+        np.ndarray: ``HxW`` uint8 class indices.
+    """
+    if gt_rgb.ndim != 3 or gt_rgb.shape[2] < 3:
+        raise ValueError(f'{filename or "GT"}: expected an RGB image, got '
+                         f'shape {gt_rgb.shape}')
+    classes = blue_to_class(gt_rgb[..., 2], label_values, filename)
+    if boundary_to_background:
+        values = [int(v) for v in label_values]
+        background = values[0] if background_value is None \
+            else int(background_value)
+        if background not in values:
+            raise ValueError(f'background value {background} is not in '
+                             f'label_values {values}')
+        classes[boundary_mask(gt_rgb[..., 0])] = values.index(background)
+    return classes
+
+
+def class_to_blue(classes: np.ndarray,
+                  label_values: Sequence[int]) -> np.ndarray:
+    """Encode class indices as blue values.
+
+    Args:
+        classes (np.ndarray): Integer class indices, any shape.
+        label_values (Sequence[int]): Blue values in class order.
+
+    Returns:
+        np.ndarray: uint8 blue values, same shape.
+
+    Raises:
+        ValueError: If an index has no class.
+    """
+    values = np.asarray([int(v) for v in label_values], dtype=np.uint8)
+    classes = np.asarray(classes)
+    if classes.size and (classes.min() < 0 or classes.max() >= len(values)):
+        raise ValueError(
+            f'class indices must be in 0..{len(values) - 1}, got '
+            f'{int(classes.min())}..{int(classes.max())}')
+    return values[classes]
+
+
+def classes_to_gt_rgb(classes: np.ndarray,
+                      label_values: Sequence[int]) -> np.ndarray:
+    """Write class indices in the GT's own format.
+
+    Args:
+        classes (np.ndarray): ``HxW`` class indices.
+        label_values (Sequence[int]): Blue values in class order.
+
+    Returns:
+        np.ndarray: ``HxWx3`` uint8 RGB, blue = class encoding, red = green
+        = 0.
+    """
+    rgb = np.zeros(classes.shape + (3, ), dtype=np.uint8)
+    rgb[..., 2] = class_to_blue(classes, label_values)
+    return rgb
