@@ -1,0 +1,5 @@
+"""Small shared utilities (no torch, no mmseg)."""
+from .atomic import atomic_path, atomic_write_bytes, atomic_write_image, atomic_write_text
+
+__all__ = ['atomic_path', 'atomic_write_bytes', 'atomic_write_image',
+           'atomic_write_text']

@@ -1,0 +1,73 @@
+"""Atomic file writing: write to a temporary name, then rename.
+
+A reader (or a resumed run) never sees a half-written file: either the old
+file or the complete new one exists under the final name.
+"""
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator, Union
+
+import numpy as np
+
+PathLike = Union[str, os.PathLike]
+
+
+@contextlib.contextmanager
+def atomic_path(path: PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it over ``path`` on
+    success, delete it on error.
+
+    Args:
+        path: The final file name. Its folder is created if missing.
+
+    Yields:
+        Path: Where to write. Same folder and suffix as ``path`` so tools
+        that pick the format from the suffix keep working.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        dir=path.parent, prefix=f'.{path.stem}.', suffix=f'.tmp{path.suffix}')
+    os.close(fd)
+    tmp = Path(tmp)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_bytes(path: PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def atomic_write_text(path: PathLike, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    atomic_write_bytes(path, text.encode('utf-8'))
+
+
+def atomic_write_image(path: PathLike, rgb: np.ndarray,
+                       compression: int = 3) -> None:
+    """Encode an RGB (or grey) uint8 image by the suffix of ``path`` and
+    write it atomically.
+
+    Args:
+        path: Final file name; ``.png`` is lossless.
+        rgb (np.ndarray): ``HxWx3`` RGB or ``HxW`` grey, uint8.
+        compression (int): PNG compression level (0-9); 3 is a good
+            speed/size balance for label images.
+    """
+    import cv2  # local: keeps `import mmseg_pixdiva.utils` light
+    image = rgb[..., ::-1] if rgb.ndim == 3 else rgb  # OpenCV wants BGR
+    suffix = Path(path).suffix.lower() or '.png'
+    params = [cv2.IMWRITE_PNG_COMPRESSION, compression] \
+        if suffix == '.png' else []
+    ok, encoded = cv2.imencode(suffix, np.ascontiguousarray(image), params)
+    if not ok:
+        raise OSError(f'could not encode image for {path}')
+    atomic_write_bytes(path, encoded.tobytes())
