@@ -1,1 +1,4 @@
-"""transforms."""
+"""Data transforms."""
+from .loading import LoadBlueChannelAnnotations
+
+__all__ = ['LoadBlueChannelAnnotations']

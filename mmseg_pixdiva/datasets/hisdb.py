@@ -1,0 +1,50 @@
+"""HisDBDataset: DIVA-HisDB's bit-flag encoding."""
+from typing import List, Optional, Sequence
+
+from mmseg.registry import DATASETS
+
+from .encoding import hisdb_class_name, hisdb_palette
+from .paired_blue_channel import PairedBlueChannelDataset
+
+#: Blue value of the HisDB background bit.
+HISDB_BACKGROUND = 0x01
+
+
+@DATASETS.register_module()
+class HisDBDataset(PairedBlueChannelDataset):
+    """DIVA-HisDB pages: blue = bit flags, red bit 7 = boundary.
+
+    Every observed combination of bits (e.g. ``0x0A``, comment + main text)
+    is its own class, named from its bits and coloured from a fixed palette.
+    Boundary pixels are set to background by default (DeepDIVA's HisDB
+    training); the DIVA layout metric scores against the raw GT files, so
+    the evaluator's boundary rule still applies at test time.
+
+    Args:
+        label_values (Sequence[int], optional): Blue values in class order;
+            by default discovered from the training GTs (e.g. CSG863:
+            1, 2, 4, 6, 8, 10, 12, 14).
+        boundary_to_background (bool): Defaults to True.
+        **kwargs: See :class:`PairedBlueChannelDataset`.
+    """
+
+    def __init__(self,
+                 label_values: Optional[Sequence[int]] = None,
+                 boundary_to_background: bool = True,
+                 background_value: Optional[int] = HISDB_BACKGROUND,
+                 **kwargs) -> None:
+        super().__init__(
+            label_values=label_values,
+            boundary_to_background=boundary_to_background,
+            background_value=background_value,
+            **kwargs)
+
+    @staticmethod
+    def default_class_names(label_values: Sequence[int]) -> List[str]:
+        """Names from the bits, e.g. ``'comment+main text'``."""
+        return [hisdb_class_name(int(v)) for v in label_values]
+
+    @staticmethod
+    def default_palette(label_values: Sequence[int]) -> list:
+        """The fixed HisDB palette."""
+        return hisdb_palette(label_values)

@@ -1,0 +1,86 @@
+"""Find the class list of a dataset from its training GTs, once, cached.
+
+Like DeepDIVA's analytics, the classes are the distinct blue values of the
+training GTs. Scanning full-resolution pages takes a while, so the result is
+cached as JSON in the data root together with a signature of the files it
+came from (names, sizes, modification times): a changed training set is
+rescanned, an unchanged one never is.
+"""
+import json
+import os
+import warnings
+from typing import Dict, Iterable, List, Optional, Sequence
+
+import numpy as np
+
+from ..utils import atomic_write_text
+from .gt_image import read_gt_rgb
+
+CACHE_VERSION = 1
+
+
+def scan_blue_values(gt_paths: Iterable[str]) -> Dict[int, int]:
+    """Count the pixels of every blue value over GT files.
+
+    Args:
+        gt_paths (Iterable[str]): GT image paths.
+
+    Returns:
+        dict: ``{blue value: pixel count}`` for the values present.
+    """
+    counts = np.zeros(256, dtype=np.int64)
+    for path in gt_paths:
+        counts += np.bincount(read_gt_rgb(path)[..., 2].ravel(),
+                              minlength=256)
+    return {int(v): int(counts[v]) for v in np.flatnonzero(counts)}
+
+
+def files_signature(paths: Sequence[str]) -> List[List]:
+    """Names, sizes and mtimes of files: changes when the files change."""
+    signature = []
+    for path in sorted(paths):
+        stat = os.stat(path)
+        signature.append([os.path.basename(path), stat.st_size,
+                          int(stat.st_mtime_ns)])
+    return signature
+
+
+def discover_label_values(gt_paths: Sequence[str],
+                          cache_file: Optional[str] = None) -> List[int]:
+    """Sorted distinct blue values of ``gt_paths``, cached in ``cache_file``.
+
+    Args:
+        gt_paths (Sequence[str]): The training GTs.
+        cache_file (str, optional): JSON cache path. If it cannot be written
+            (read-only data root) the values are still returned, with a
+            warning, and the scan is repeated next time.
+
+    Returns:
+        list[int]: Blue values in ascending order (the class order).
+    """
+    if not gt_paths:
+        raise ValueError('no GT files to discover the classes from')
+    signature = files_signature(gt_paths)
+    if cache_file and os.path.isfile(cache_file):
+        try:
+            with open(cache_file, encoding='utf-8') as f:
+                cached = json.load(f)
+            if (cached.get('version') == CACHE_VERSION
+                    and cached.get('files') == signature):
+                return [int(v) for v in cached['label_values']]
+        except (OSError, ValueError, KeyError, TypeError):
+            warnings.warn(f'{cache_file}: unreadable class cache, rescanning')
+    counts = scan_blue_values(gt_paths)
+    values = sorted(counts)
+    if cache_file:
+        record = dict(
+            version=CACHE_VERSION,
+            label_values=values,
+            pixel_counts={str(k): v for k, v in counts.items()},
+            files=signature)
+        try:
+            atomic_write_text(cache_file, json.dumps(record, indent=1))
+        except OSError as error:
+            warnings.warn(f'could not cache the class list in {cache_file} '
+                          f'({error}); it will be rescanned next time')
+    return values

@@ -1,0 +1,139 @@
+"""PairedBlueChannelDataset: DeepDIVA's paired ``data``/``gt`` layout."""
+import copy
+import os.path as osp
+from typing import List, Optional, Sequence
+
+from mmseg.datasets import BaseSegDataset
+from mmseg.registry import DATASETS
+
+from .label_discovery import discover_label_values
+from .pairing import GT_SUFFIXES, IMAGE_SUFFIXES, pair_by_stem
+
+#: Name of the class-list cache written in the data root.
+LABEL_CACHE_NAME = 'pixdiva_label_values.json'
+
+
+@DATASETS.register_module()
+class PairedBlueChannelDataset(BaseSegDataset):
+    """Pages in ``<data_root>/<split>/data`` with GTs in ``<split>/gt``.
+
+    Images and GTs are paired by file stem (``page23.jpg`` with
+    ``page23.png``). The class of a pixel is the blue value of the RGB GT;
+    class ``i`` has blue value ``label_values[i]``.
+
+    Args:
+        label_values (Sequence[int], optional): Blue values in class order.
+            If None, they are found by scanning the training GTs
+            (``label_discovery_prefix``) once, and cached in the data root,
+            so train, val and test agree and the number of classes is known
+            before the model is built.
+        class_names (Sequence[str], optional): Names for the classes; by
+            default ``'blue=<value>'`` (``metainfo=dict(classes=...)`` works
+            too).
+        label_discovery_prefix (str): GT folder, relative to ``data_root``,
+            scanned when ``label_values`` is None.
+        boundary_to_background (bool): Default of
+            :class:`LoadBlueChannelAnnotations`: set boundary pixels (red
+            bit 7) to the background class.
+        background_value (int, optional): Blue value of the background
+            class; defaults to ``label_values[0]``.
+        img_suffixes (Sequence[str]): Image suffixes to pair.
+        gt_suffixes (Sequence[str]): GT suffixes to pair.
+        **kwargs: :class:`mmseg.datasets.BaseSegDataset` arguments
+            (``data_root``, ``data_prefix=dict(img_path='train/data',
+            seg_map_path='train/gt')``, ``pipeline``, ``test_mode`` ...).
+    """
+
+    METAINFO = dict(classes=None, palette=None, label_values=None)
+
+    def __init__(self,
+                 label_values: Optional[Sequence[int]] = None,
+                 class_names: Optional[Sequence[str]] = None,
+                 label_discovery_prefix: str = 'train/gt',
+                 boundary_to_background: bool = False,
+                 background_value: Optional[int] = None,
+                 img_suffixes: Sequence[str] = IMAGE_SUFFIXES,
+                 gt_suffixes: Sequence[str] = GT_SUFFIXES,
+                 metainfo: Optional[dict] = None,
+                 data_root: Optional[str] = None,
+                 **kwargs) -> None:
+        self.img_suffixes = tuple(s.lower() for s in img_suffixes)
+        self.gt_suffixes = tuple(s.lower() for s in gt_suffixes)
+        self.boundary_to_background = boundary_to_background
+        metainfo = copy.deepcopy(metainfo) or {}
+        if label_values is None:
+            label_values = metainfo.get('label_values')
+        if label_values is None:
+            label_values = self._discover(data_root, label_discovery_prefix)
+        self.label_values = [int(v) for v in label_values]
+        if background_value is None:
+            background_value = self.label_values[0]
+        if int(background_value) not in self.label_values:
+            raise ValueError(f'background_value {background_value} is not '
+                             f'one of label_values {self.label_values}')
+        self.background_value = int(background_value)
+        if class_names is None:
+            class_names = metainfo.get('classes') or self.default_class_names(
+                self.label_values)
+        if len(class_names) != len(self.label_values):
+            raise ValueError(
+                f'{len(class_names)} class names for '
+                f'{len(self.label_values)} label_values {self.label_values}')
+        metainfo.update(classes=tuple(class_names),
+                        label_values=tuple(self.label_values))
+        if metainfo.get('palette') is None:
+            palette = self.default_palette(self.label_values)
+            if palette is not None:
+                metainfo['palette'] = palette
+        super().__init__(metainfo=metainfo, data_root=data_root, **kwargs)
+
+    @staticmethod
+    def default_class_names(label_values: Sequence[int]) -> List[str]:
+        """Class names when none are given."""
+        return [f'blue={v}' for v in label_values]
+
+    @staticmethod
+    def default_palette(label_values: Sequence[int]) -> Optional[list]:
+        """Palette when none is given; None lets mmseg pick random colours."""
+        return None
+
+    @staticmethod
+    def _discover(data_root: Optional[str], prefix: str) -> List[int]:
+        gt_dir = prefix if data_root is None else osp.join(data_root, prefix)
+        if not osp.isdir(gt_dir):
+            raise FileNotFoundError(
+                f'label_values not given and the training GT folder {gt_dir} '
+                'to discover them from does not exist; set label_values in '
+                'the dataset config')
+        img_dir = osp.join(osp.dirname(gt_dir), 'data')
+        pairs = pair_by_stem(img_dir, gt_dir) if osp.isdir(img_dir) else []
+        gt_paths = [gt for _, _, gt in pairs]
+        cache = osp.join(data_root or osp.dirname(osp.dirname(gt_dir)),
+                         LABEL_CACHE_NAME)
+        return discover_label_values(gt_paths, cache_file=cache)
+
+    def load_data_list(self) -> List[dict]:
+        """Pair ``data_prefix['img_path']`` with ``['seg_map_path']`` by stem.
+
+        Returns:
+            list[dict]: One dict per page with ``img_path``,
+            ``seg_map_path``, ``label_values``, ``boundary_to_background``,
+            ``background_value`` and mmseg's usual keys.
+        """
+        img_dir = self.data_prefix.get('img_path', None)
+        gt_dir = self.data_prefix.get('seg_map_path', None) or None
+        pairs = pair_by_stem(img_dir, gt_dir, self.img_suffixes,
+                             self.gt_suffixes)
+        data_list = []
+        for _, img_path, gt_path in pairs:
+            data_list.append(
+                dict(
+                    img_path=img_path,
+                    seg_map_path=gt_path,
+                    label_map=self.label_map,
+                    reduce_zero_label=self.reduce_zero_label,
+                    seg_fields=[],
+                    label_values=tuple(self.label_values),
+                    background_value=self.background_value,
+                    boundary_to_background=self.boundary_to_background))
+        return data_list

@@ -1,0 +1,98 @@
+"""Pair page images with their GT files by file stem (pure, local files).
+
+DeepDIVA's dataset pairs ``data/page23.jpg`` with ``gt/page23.png``: the stem
+decides, the extensions may differ. Pairing by sorted position would silently
+shift every label after a single missing file, so every inconsistency is an
+error that names the files involved.
+"""
+import os
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+#: Image suffixes accepted for scans (lower case).
+IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.tif', '.tiff', '.bmp', '.webp')
+
+#: Lossless suffixes accepted for GTs; a lossy GT would corrupt the labels.
+GT_SUFFIXES = ('.png', '.bmp', '.tif', '.tiff', '.gif')
+
+#: Lossy formats: refused as GT.
+LOSSY_SUFFIXES = ('.jpg', '.jpeg', '.jpe', '.webp')
+
+
+class PairingError(ValueError):
+    """The image and GT folders do not pair up one-to-one by stem."""
+
+
+def _list_by_stem(folder: Path, suffixes: Sequence[str], kind: str,
+                  problems: List[str],
+                  lossy: Sequence[str] = ()) -> Dict[str, Path]:
+    """Map stem -> file for the files of ``folder`` with ``suffixes``."""
+    by_stem: Dict[str, Path] = {}
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        if entry.name.startswith('.') or not entry.is_file():
+            continue  # hidden files (.DS_Store, partial downloads), folders
+        path = Path(entry.path)
+        suffix = path.suffix.lower()
+        if suffix in lossy:
+            problems.append(
+                f'{path}: {kind} is {suffix[1:].upper()}, a lossy format; '
+                'compression changes the class values. Save GTs as PNG.')
+            continue
+        if suffix not in suffixes:
+            continue
+        stem = path.stem
+        if stem in by_stem:
+            problems.append(f'two {kind} files with the same stem "{stem}": '
+                            f'{by_stem[stem]} and {path}')
+            continue
+        by_stem[stem] = path
+    return by_stem
+
+
+def pair_by_stem(img_dir: str,
+                 gt_dir: Optional[str],
+                 img_suffixes: Sequence[str] = IMAGE_SUFFIXES,
+                 gt_suffixes: Sequence[str] = GT_SUFFIXES
+                 ) -> List[Tuple[str, str, Optional[str]]]:
+    """Pair the images of ``img_dir`` with the GTs of ``gt_dir`` by stem.
+
+    Args:
+        img_dir (str): Folder of page images.
+        gt_dir (str, optional): Folder of GTs; ``None`` lists images only.
+        img_suffixes (Sequence[str]): Image suffixes to consider.
+        gt_suffixes (Sequence[str]): GT suffixes to consider.
+
+    Returns:
+        list[tuple]: ``(stem, image path, GT path or None)`` sorted by stem.
+
+    Raises:
+        PairingError: Listing every problem found: a missing or empty folder,
+            an image without GT, a GT without image, two files with one stem,
+            a lossy (JPEG) GT.
+    """
+    problems: List[str] = []
+    folders = [('image', img_dir)] + ([('GT', gt_dir)] if gt_dir else [])
+    for kind, folder in folders:
+        if not os.path.isdir(folder):
+            raise PairingError(f'{kind} folder {folder} does not exist')
+    images = _list_by_stem(Path(img_dir), img_suffixes, 'image', problems)
+    if not images:
+        problems.append(f'image folder {img_dir} has no images '
+                        f'(looked for {", ".join(img_suffixes)})')
+    gts: Dict[str, Path] = {}
+    if gt_dir:
+        gts = _list_by_stem(Path(gt_dir), gt_suffixes, 'GT', problems,
+                            lossy=LOSSY_SUFFIXES)
+        if not gts and not any('lossy' in p for p in problems):
+            problems.append(f'GT folder {gt_dir} has no GT files '
+                            f'(looked for {", ".join(gt_suffixes)})')
+        for stem in sorted(set(images) - set(gts)):
+            problems.append(f'image {images[stem]} has no GT in {gt_dir} '
+                            f'(expected {stem}.png)')
+        for stem in sorted(set(gts) - set(images)):
+            problems.append(f'GT {gts[stem]} has no image in {img_dir}')
+    if problems:
+        raise PairingError('cannot pair images and GTs:\n  ' +
+                           '\n  '.join(problems))
+    return [(stem, str(images[stem]),
+             str(gts[stem]) if gt_dir else None) for stem in sorted(images)]
