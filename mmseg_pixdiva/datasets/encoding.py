@@ -83,6 +83,28 @@ def hisdb_palette(label_values: Sequence[int]) -> List[List[int]]:
     return [list(hisdb_colour(int(v))) for v in label_values]
 
 
+def distinct_palette(num_classes: int) -> List[List[int]]:
+    """Fixed, well-separated RGB colours for generic classes.
+
+    Class 0 (usually background) is black; the others walk the hue circle by
+    the golden angle so neighbouring classes never look alike.
+
+    Args:
+        num_classes (int): Number of colours.
+
+    Returns:
+        list: ``num_classes`` RGB lists.
+    """
+    import colorsys
+    palette = [[0, 0, 0]]
+    for i in range(1, num_classes):
+        hue = (i * 0.618033988749895) % 1.0
+        value = 1.0 if i % 2 else 0.75
+        r, g, b = colorsys.hsv_to_rgb(hue, 0.85, value)
+        palette.append([int(round(c * 255)) for c in (r, g, b)])
+    return palette[:num_classes]
+
+
 def build_blue_lut(label_values: Sequence[int]) -> np.ndarray:
     """Lookup table from blue value (0..255) to class index.
 

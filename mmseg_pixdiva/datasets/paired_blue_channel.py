@@ -6,6 +6,7 @@ from typing import List, Optional, Sequence
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
+from .encoding import distinct_palette
 from .label_discovery import discover_label_values
 from .pairing import GT_SUFFIXES, IMAGE_SUFFIXES, pair_by_stem
 
@@ -44,7 +45,7 @@ class PairedBlueChannelDataset(BaseSegDataset):
             seg_map_path='train/gt')``, ``pipeline``, ``test_mode`` ...).
     """
 
-    METAINFO = dict(classes=None, palette=None, label_values=None)
+    METAINFO = dict(classes=None, label_values=None)
 
     def __init__(self,
                  label_values: Optional[Sequence[int]] = None,
@@ -82,9 +83,7 @@ class PairedBlueChannelDataset(BaseSegDataset):
         metainfo.update(classes=tuple(class_names),
                         label_values=tuple(self.label_values))
         if metainfo.get('palette') is None:
-            palette = self.default_palette(self.label_values)
-            if palette is not None:
-                metainfo['palette'] = palette
+            metainfo['palette'] = self.default_palette(self.label_values)
         super().__init__(metainfo=metainfo, data_root=data_root, **kwargs)
 
     @staticmethod
@@ -93,9 +92,9 @@ class PairedBlueChannelDataset(BaseSegDataset):
         return [f'blue={v}' for v in label_values]
 
     @staticmethod
-    def default_palette(label_values: Sequence[int]) -> Optional[list]:
-        """Palette when none is given; None lets mmseg pick random colours."""
-        return None
+    def default_palette(label_values: Sequence[int]) -> list:
+        """Palette when none is given: distinct, fixed colours."""
+        return distinct_palette(len(label_values))
 
     @staticmethod
     def _discover(data_root: Optional[str], prefix: str) -> List[int]:

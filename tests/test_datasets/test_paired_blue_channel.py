@@ -1,0 +1,136 @@
+"""PairedBlueChannelDataset / HisDBDataset / LoadBlueChannelAnnotations."""
+import json
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from mmseg.registry import DATASETS
+
+from mmseg_pixdiva.datasets.encoding import UnknownLabelValueError
+from mmseg_pixdiva.datasets.gt_image import InvalidGTError
+
+PIPELINE = [dict(type='LoadImageFromFile'),
+            dict(type='LoadBlueChannelAnnotations')]
+
+
+def write_rgb(path: Path, rgb: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    assert cv2.imwrite(str(path), rgb[..., ::-1].copy())
+
+
+def make_page(blue_values, seed=0, shape=(12, 10)):
+    rng = np.random.default_rng(seed)
+    gt = np.zeros(shape + (3, ), np.uint8)
+    gt[..., 2] = rng.choice(blue_values, size=shape)
+    image = rng.integers(0, 255, shape + (3, ), dtype=np.uint8)
+    return image, gt
+
+
+def build(root, split='train', **kwargs):
+    cfg = dict(type='PairedBlueChannelDataset', data_root=str(root),
+               data_prefix=dict(img_path=f'{split}/data',
+                                seg_map_path=f'{split}/gt'),
+               pipeline=PIPELINE)
+    cfg.update(kwargs)
+    return DATASETS.build(cfg)
+
+
+@pytest.fixture
+def root(tmp_path):
+    for split, stems in [('train', ['b', 'a']), ('val', ['c'])]:
+        for i, stem in enumerate(stems):
+            image, gt = make_page([0, 5, 9], seed=i + len(split))
+            write_rgb(tmp_path / split / 'data' / f'{stem}.jpg', image)
+            write_rgb(tmp_path / split / 'gt' / f'{stem}.png', gt)
+    return tmp_path
+
+
+def test_classes_discovered_from_training_gts_and_cached(root):
+    dataset = build(root)
+    assert dataset.metainfo['label_values'] == (0, 5, 9)
+    assert dataset.metainfo['classes'] == ('blue=0', 'blue=5', 'blue=9')
+    cache = json.loads((root / 'pixdiva_label_values.json').read_text())
+    assert cache['label_values'] == [0, 5, 9]
+    # val uses the training classes, from the cache
+    val = build(root, split='val')
+    assert val.metainfo['label_values'] == (0, 5, 9)
+
+
+def test_cache_is_refreshed_when_training_gts_change(root):
+    build(root)
+    image, gt = make_page([0, 5, 9, 17], seed=9)
+    write_rgb(root / 'train' / 'data' / 'z.jpg', image)
+    write_rgb(root / 'train' / 'gt' / 'z.png', gt)
+    assert build(root).metainfo['label_values'] == (0, 5, 9, 17)
+
+
+def test_read_only_root_still_works_with_a_warning(root):
+    # A directory where the cache file should be: neither readable nor
+    # writable as a file (chmod would not stop root, who runs CI).
+    (root / 'pixdiva_label_values.json').mkdir()
+    with pytest.warns(UserWarning, match='could not cache'):
+        assert build(root).metainfo['label_values'] == (0, 5, 9)
+
+
+def test_samples_decode_blue_channel_to_class_indices(root):
+    dataset = build(root, label_values=[9, 5, 0])
+    assert [Path(dataset.get_data_info(i)['img_path']).name
+            for i in range(len(dataset))] == ['a.jpg', 'b.jpg']
+    sample = dataset[0]
+    gt = cv2.imread(str(root / 'train' / 'gt' / 'a.png'))[..., 0]
+    expected = np.select([gt == 9, gt == 5, gt == 0], [0, 1, 2])
+    assert (sample['gt_seg_map'] == expected).all()
+
+
+def test_unknown_gt_value_names_file_value_and_count(root):
+    image, gt = make_page([0, 5], seed=3)
+    gt[0, :4, 2] = 77
+    write_rgb(root / 'train' / 'gt' / 'a.png', gt)
+    dataset = build(root, label_values=[0, 5, 9])
+    with pytest.raises(UnknownLabelValueError) as info:
+        dataset[0]
+    assert 'a.png' in str(info.value) and 'blue=77 (4 pixels)' in str(
+        info.value)
+
+
+def test_transparent_gt_is_refused(root):
+    rgba = np.zeros((12, 10, 4), np.uint8)
+    rgba[..., 3] = 255
+    rgba[0, 0, 3] = 0
+    assert cv2.imwrite(str(root / 'train' / 'gt' / 'a.png'), rgba)
+    with pytest.raises(InvalidGTError, match=r'a\.png.*alpha'):
+        build(root, label_values=[0, 5, 9])[0]
+
+
+def test_lossy_gt_is_refused_at_build_time(root):
+    os.rename(root / 'train' / 'gt' / 'a.png', root / 'train' / 'gt' / 'a.jpg')
+    with pytest.raises(ValueError, match=r'a\.jpg: GT is JPG, a lossy'):
+        build(root, label_values=[0, 5, 9])
+
+
+def test_names_and_count_must_agree(root):
+    with pytest.raises(ValueError, match='2 class names for 3'):
+        build(root, label_values=[0, 5, 9], class_names=['x', 'y'])
+
+
+def test_hisdb_classes_names_palette_and_boundary(tmp_path):
+    gt = np.zeros((4, 4, 3), np.uint8)
+    gt[..., 2] = [[1, 1, 8, 8], [1, 10, 10, 8], [2, 2, 1, 1], [4, 12, 1, 1]]
+    gt[1, :, 0] = 128  # a boundary row: 1, 10, 10, 8
+    write_rgb(tmp_path / 'train' / 'gt' / 'p.png', gt)
+    write_rgb(tmp_path / 'train' / 'data' / 'p.png', gt)
+    dataset = DATASETS.build(dict(
+        type='HisDBDataset', data_root=str(tmp_path),
+        data_prefix=dict(img_path='train/data', seg_map_path='train/gt'),
+        pipeline=PIPELINE))
+    meta = dataset.metainfo
+    assert meta['label_values'] == (1, 2, 4, 8, 10, 12)
+    assert meta['classes'] == ('background', 'comment', 'decoration',
+                               'main text', 'comment+main text',
+                               'decoration+main text')
+    assert meta['palette'][0] == [0, 0, 0] and len(meta['palette']) == 6
+    seg = dataset[0]['gt_seg_map']
+    assert seg.tolist() == [[0, 0, 3, 3], [0, 0, 0, 0], [1, 1, 0, 0],
+                            [2, 5, 0, 0]]
