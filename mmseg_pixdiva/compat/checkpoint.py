@@ -9,6 +9,7 @@ replace mmengine's local-file loader with one that allow-lists exactly the
 globals mmengine checkpoints contain, and refuses anything else with a message
 naming the file and the global.
 """
+import codecs
 import os.path as osp
 import pickle
 from typing import Any, List, Optional
@@ -19,11 +20,27 @@ from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
 
+def history_buffer_getattr(obj: Any, name: str) -> Any:
+    """``getattr`` restricted to HistoryBuffer's statistics methods.
+
+    A pickled HistoryBuffer stores its statistics methods as
+    ``getattr(HistoryBuffer, 'mean')``. Allowing the real ``getattr`` would
+    let a crafted file walk from any allowed object to arbitrary code, so
+    the unpickler gets this narrow stand-in under the name
+    ``builtins.getattr``.
+    """
+    if obj is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(
+        f'getattr({obj!r}, {name!r}) is not allowed in a checkpoint')
+
+
 def mmengine_checkpoint_globals() -> List[Any]:
     """The globals an mmengine training checkpoint may pickle.
 
     Returns:
-        list: Classes and functions safe to unpickle (no code execution).
+        list: Classes and functions safe to unpickle (no code execution),
+        some as ``(stand-in, 'module.name')`` pairs.
     """
     numpy_reconstruct = np._core.multiarray._reconstruct \
         if hasattr(np, '_core') else np.core.multiarray._reconstruct
@@ -31,7 +48,8 @@ def mmengine_checkpoint_globals() -> List[Any]:
         np.float16, np.float32, np.float64, np.int8, np.int16, np.int32,
         np.int64, np.uint8, np.uint16, np.uint32, np.uint64, np.bool_)]
     return [HistoryBuffer, numpy_reconstruct, np.ndarray, np.dtype,
-            *dtypes]
+            *dtypes, (codecs.encode, '_codecs.encode'),
+            (history_buffer_getattr, 'builtins.getattr')]
 
 
 class UnsafeCheckpointError(pickle.UnpicklingError):

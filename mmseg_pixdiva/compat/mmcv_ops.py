@@ -17,6 +17,8 @@ import types
 from pathlib import Path
 from typing import Any, Callable
 
+from .after_import import when_imported
+
 # Names that live in pure-python mmcv.ops submodules.
 _PURE_OPS = {
     'point_sample': 'mmcv.ops.point_sample',
@@ -43,7 +45,14 @@ def _needs_compiled(name: str) -> Callable[..., Any]:
 
 def _resolve(name: str) -> Any:
     if name in _PURE_OPS:
-        return getattr(importlib.import_module(_PURE_OPS[name]), name)
+        source = importlib.import_module(_PURE_OPS[name])
+        # Importing the submodule bound e.g. `mmcv.ops.point_sample` to the
+        # *module*; rebind the function names, as the real __init__ does.
+        shim = sys.modules['mmcv.ops']
+        for op, module_name in _PURE_OPS.items():
+            if module_name == source.__name__:
+                setattr(shim, op, getattr(source, op))
+        return getattr(source, name)
     if name in _CALL_TIME_STUBS:
         return _needs_compiled(name)
     if name.startswith('__'):
@@ -87,4 +96,6 @@ def install_mmcv_ops_shim() -> bool:
     module.__getattr__ = _resolve  # PEP 562 module attribute hook
     module.MMCV_LITE_SHIM = True
     sys.modules['mmcv.ops'] = module
+    # `import mmcv.ops; mmcv.ops.x` needs the attribute on the package too.
+    when_imported('mmcv', lambda mmcv: setattr(mmcv, 'ops', module))
     return True
