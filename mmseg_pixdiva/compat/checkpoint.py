@@ -20,6 +20,11 @@ from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
 
+# HistoryBuffer fills its class-level method table lazily, in __init__, so
+# in a fresh process the table may still be empty: name the built-ins.
+_BUILTIN_STATISTICS = frozenset({'min', 'max', 'current', 'mean'})
+
+
 def history_buffer_getattr(obj: Any, name: str) -> Any:
     """``getattr`` restricted to HistoryBuffer's statistics methods.
 
@@ -29,7 +34,8 @@ def history_buffer_getattr(obj: Any, name: str) -> Any:
     the unpickler gets this narrow stand-in under the name
     ``builtins.getattr``.
     """
-    if obj is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+    allowed = _BUILTIN_STATISTICS | set(HistoryBuffer._statistics_methods)
+    if obj is HistoryBuffer and name in allowed:
         return getattr(obj, name)
     raise pickle.UnpicklingError(
         f'getattr({obj!r}, {name!r}) is not allowed in a checkpoint')
@@ -42,12 +48,13 @@ def mmengine_checkpoint_globals() -> List[Any]:
         list: Classes and functions safe to unpickle (no code execution),
         some as ``(stand-in, 'module.name')`` pairs.
     """
-    numpy_reconstruct = np._core.multiarray._reconstruct \
-        if hasattr(np, '_core') else np.core.multiarray._reconstruct
+    multiarray = np._core.multiarray if hasattr(np, '_core') \
+        else np.core.multiarray
     dtypes = [type(np.dtype(t)) for t in (
         np.float16, np.float32, np.float64, np.int8, np.int16, np.int32,
         np.int64, np.uint8, np.uint16, np.uint32, np.uint64, np.bool_)]
-    return [HistoryBuffer, numpy_reconstruct, np.ndarray, np.dtype,
+    return [HistoryBuffer, multiarray._reconstruct, multiarray.scalar,
+            np.ndarray, np.dtype,
             *dtypes, (codecs.encode, '_codecs.encode'),
             (history_buffer_getattr, 'builtins.getattr')]
 
@@ -56,7 +63,7 @@ class UnsafeCheckpointError(pickle.UnpicklingError):
     """A checkpoint needs globals outside the mmengine allow-list."""
 
 
-def load_checkpoint_safely(filename: str,
+def load_from_local_safely(filename: str,
                            map_location: Optional[Any] = None) -> Any:
     """Load a local checkpoint with ``weights_only=True`` and an allow-list.
 
@@ -88,6 +95,6 @@ def load_checkpoint_safely(filename: str,
 
 
 def install_safe_checkpoint_loader() -> None:
-    """Make mmengine's local-file scheme use :func:`load_checkpoint_safely`."""
+    """Make mmengine's local-file scheme use :func:`load_from_local_safely`."""
     CheckpointLoader.register_scheme(
-        prefixes='', loader=load_checkpoint_safely, force=True)
+        prefixes='', loader=load_from_local_safely, force=True)

@@ -1,5 +1,7 @@
 """Checkpoints load under torch>=2.6 with an allow-list, nothing more."""
 import pickle
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -16,22 +18,42 @@ class Payload:
 
 def test_mmengine_uses_the_safe_loader():
     assert CheckpointLoader._get_checkpoint_loader('a.pth').__name__ == \
-        'load_checkpoint_safely'
+        'load_from_local_safely'
 
 
-def test_runner_style_checkpoint_loads(tmp_path):
+def test_runner_style_checkpoint_loads_in_a_fresh_process(tmp_path):
     buffer = HistoryBuffer()
     buffer.update(0.5)
     ckpt = dict(state_dict={'w': torch.ones(2)},
                 message_hub=dict(log_scalars={'loss': buffer},
                                  runtime_info={'arr': np.arange(3),
-                                               'dt': np.dtype('float32')}))
+                                               'dt': np.dtype('float32'),
+                                               'scalar': np.float64(2.5)}))
     path = tmp_path / 'ok.pth'
     torch.save(ckpt, path)
-    loaded = _load_checkpoint(str(path), map_location='cpu')
-    assert loaded['state_dict']['w'].tolist() == [1.0, 1.0]
-    assert loaded['message_hub']['log_scalars']['loss'].current() == 0.5
-    assert loaded['message_hub']['runtime_info']['arr'].tolist() == [0, 1, 2]
+    # A fresh process: nothing there has created a HistoryBuffer yet.
+    code = ('import mmseg_pixdiva\n'
+            'from mmengine.runner.checkpoint import _load_checkpoint\n'
+            f'c = _load_checkpoint({str(path)!r}, map_location="cpu")\n'
+            'hub = c["message_hub"]\n'
+            'print(c["state_dict"]["w"].tolist(),'
+            ' hub["log_scalars"]["loss"].current(),'
+            ' hub["runtime_info"]["arr"].tolist(),'
+            ' hub["runtime_info"]["scalar"])')
+    result = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == \
+        '[1.0, 1.0] 0.5 [0, 1, 2] 2.5'
+
+
+def test_restricted_getattr_refuses_other_attributes():
+    from mmseg_pixdiva.compat.checkpoint import history_buffer_getattr
+    assert history_buffer_getattr(HistoryBuffer, 'mean') is HistoryBuffer.mean
+    with pytest.raises(pickle.UnpicklingError):
+        history_buffer_getattr(HistoryBuffer, '__init__')
+    with pytest.raises(pickle.UnpicklingError):
+        history_buffer_getattr(np, 'load')
 
 
 def test_foreign_objects_are_refused_with_the_file_name(tmp_path):

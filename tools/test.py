@@ -1,0 +1,99 @@
+"""Test a checkpoint on the config's test set (mmseg's test.py flags).
+
+Examples:
+    python tools/test.py configs/demo_synthetic_unet.py work_dirs/demo/iter_300.pth \
+        --out work_dirs/demo/predictions --show-dir work_dirs/demo/pictures
+    tools/dist_test.sh configs/hisdb_unet.py model.pth 4 --out preds/
+
+``--out DIR`` writes every prediction as a PNG in the GT's own format (class
+encoding in the blue channel, same size and stem as the page).
+``--show-dir DIR`` writes the colour pictures (prediction, GT, error map) of
+the ColourVisualizationHook.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
+
+import mmseg_pixdiva  # noqa: E402,F401  (compat layer before mmseg imports)
+from mmengine.config import Config, ConfigDict, DictAction  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+
+from mmseg_pixdiva.apis import resolve_auto_config  # noqa: E402
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Test a segmentor')
+    parser.add_argument('config', help='config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='where to save logs and metrics')
+    parser.add_argument(
+        '--out', help='folder for predictions in the GT format (PNG)')
+    parser.add_argument(
+        '--show-dir', help='folder for the colour-coded pictures')
+    parser.add_argument(
+        '--show', action='store_true', help='draw pictures (in work dir)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, e.g. test_dataloader.batch_size=1')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def build_config(args: argparse.Namespace) -> Config:
+    """Apply the command-line flags to the config."""
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint {args.checkpoint} not found')
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    cfg.load_from = args.checkpoint
+    if args.out is not None:
+        hooks = [h for h in cfg.get('custom_hooks', None) or []
+                 if h.get('type') != 'GTFormatPredictionHook']
+        hooks.append(dict(type='GTFormatPredictionHook', out_dir=args.out))
+        cfg.custom_hooks = hooks
+    if args.show or args.show_dir:
+        enable_visualization(cfg, args.show_dir)
+    return cfg
+
+
+def enable_visualization(cfg: Config, show_dir) -> None:
+    """Turn on the colour pictures of the visualization hook."""
+    hooks = cfg.setdefault('default_hooks', ConfigDict())
+    vis = hooks.get('visualization', None)
+    if vis is None or vis.get('type') != 'ColourVisualizationHook':
+        vis = ConfigDict(type='ColourVisualizationHook')
+    vis.draw = True
+    if show_dir:
+        vis.show_dir = show_dir
+    hooks.visualization = vis
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    cfg = resolve_auto_config(build_config(args))
+    runner = Runner.from_cfg(cfg)
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()
