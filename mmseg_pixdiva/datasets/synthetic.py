@@ -13,8 +13,11 @@ The GT follows DIVA-HisDB exactly, as found by inspecting the real pages
   it (the real GT's polygons hug the strokes and fill the gaps inside a
   word). Where the regions of two classes overlap, their bits are OR-ed:
   a gloss touching a main-text line gives 0x0A, a red stroke over a letter or
-  a rubricated heading gives 0x0C, a comment over a decoration 0x06.
-  Background pixels are exactly 0x01; foreground values never carry 0x01.
+  a rubricated heading gives 0x0C, a comment over a decoration 0x06, a note
+  across a red-touched letter 0x0E. Every page (of at least about 192x192
+  pixels) holds all eight values 1, 2, 4, 6, 8, 10, 12, 14, so the splits
+  of a dataset share one class list. Background pixels are exactly 0x01;
+  foreground values never carry 0x01.
 * **red** = 0x80 on the *boundary* pixels: the labelled pixels that are not
   ink, i.e. the halo on the outer side of the stroke outline (and the small
   gaps between strokes). In the real GT red=128 occurs only together with a
@@ -49,6 +52,10 @@ BOUNDARY_RED = 0x80
 
 #: Blue values the generator can produce (the ones seen in real DIVA-HisDB).
 SYNTHETIC_LABEL_VALUES = (1, 2, 4, 6, 8, 10, 12, 14)
+
+#: Anti-aliased coverage (0..255) from which a pixel counts as ink: a
+#: 1-pixel stroke between two pixel centres covers each about half.
+INK_COVERAGE = 96
 
 #: Split names and their index in the per-page seed.
 SPLITS = ('train', 'val', 'test')
@@ -268,7 +275,7 @@ class _PageBuilder:
         self.main_style = main
         self.comment_style = _TextStyle(
             self.pick(_CURSIVE_FONTS), x_height=max(
-                3.5, main.x_height * rng.uniform(0.5, 0.65)), thickness=1)
+                4.5, main.x_height * rng.uniform(0.5, 0.65)), thickness=1)
 
         # Large decorated initial spanning a few lines at a paragraph start.
         big_lines = 0
@@ -284,6 +291,8 @@ class _PageBuilder:
                                                                start + 1}
             rubric_lines -= set(range(big_at, big_at + big_lines))
         initial_w = int(main.x_height * 2.2)
+        text_lines: List[Tuple[int, List[Tuple[int, int]]]] = []
+        touches: List[Tuple[int, int]] = []
         for i in range(n_lines):
             baseline = int(by0 + (i + 0.72) * pitch)
             x0 = bx0
@@ -308,6 +317,8 @@ class _PageBuilder:
             extents = _draw_text_line(main_ink, rng, main, x0, bx1, baseline,
                                       capital_first=rng.random() < 0.3,
                                       fill=fill)
+            if extents:
+                text_lines.append((baseline, extents))
             # Coloured initial in the initial column left of the block.
             if x0 == bx0 and rng.random() < 0.22 and bx0 - initial_w > left:
                 self._initial(deco_red if i % 2 else deco_blue,
@@ -316,8 +327,10 @@ class _PageBuilder:
             if extents and rng.random() < 0.18:
                 xa = extents[0][0]
                 h = main.x_height
-                cv2.line(deco_red, (int(xa + 0.2 * h), int(baseline - 1.1 * h)),
-                         (int(xa + 0.4 * h), int(baseline + 0.2 * h)), 255,
+                touches.append((int(xa + 0.3 * h), int(baseline - 0.45 * h)))
+                top_end = (int(xa + 0.2 * h), int(baseline - 1.1 * h))
+                bottom_end = (int(xa + 0.4 * h), int(baseline + 0.2 * h))
+                cv2.line(deco_red, top_end, bottom_end, 255,
                          max(1, int(main.thickness * 1.2)), cv2.LINE_AA)
             # Interlinear gloss above the line, sometimes touching it.
             if extents and i > 0 and rng.random() < 0.3:
@@ -334,7 +347,58 @@ class _PageBuilder:
                               left)
         self._margin_comments(comment_ink, gloss_side, box,
                               (bx0, by0, bx1, by1), pitch)
+        self._forced_overlaps(text_lines, touches, deco_red, comment_ink,
+                              bx0, left)
         self._bleed_through(box, main)
+
+    def _forced_overlaps(self, text_lines: list, touches: list,
+                         deco: np.ndarray, comment: np.ndarray, bx0: int,
+                         page_left: int) -> None:
+        """Make sure every multi-label value occurs on the page.
+
+        So every split of a dataset has the same class list (a value seen
+        only in a test page would be unknown to the trained model): a gloss
+        over a main-text word (0x0A), a note over a red touch of a letter
+        (0x0E) and a note beside a red paragraph mark in the margin (0x06).
+        """
+        rng = self.rng
+        main, note = self.main_style, self.comment_style
+        h = main.x_height
+        if not text_lines:
+            return
+        if not touches:
+            baseline, extents = text_lines[int(rng.integers(len(text_lines)))]
+            xa = extents[0][0]
+            cv2.line(deco, (int(xa + 0.2 * h), int(baseline - 1.1 * h)),
+                     (int(xa + 0.4 * h), int(baseline + 0.2 * h)), 255,
+                     max(1, int(main.thickness * 1.2)), cv2.LINE_AA)
+            touches.append((int(xa + 0.3 * h), int(baseline - 0.45 * h)))
+
+        def note_word(x: int, baseline: int, right_aligned: bool) -> None:
+            word = _random_word(rng, 2, 4)
+            (w, _), _ = cv2.getTextSize(word, note.font, note.scale,
+                                        note.thickness)
+            x = max(page_left + 1, x - w if right_aligned else x)
+            cv2.putText(comment, word, (int(x), int(baseline)), note.font,
+                        note.scale, 255, note.thickness, cv2.LINE_AA)
+
+        # Gloss written into a main-text word (not the touched first one).
+        baseline, extents = text_lines[int(rng.integers(len(text_lines)))]
+        # The last word: red touches only mark the first one.
+        note_word((extents[-1][0] + extents[-1][1]) // 2,
+                  int(baseline - 0.2 * h), right_aligned=False)
+        # Note across a red touch: comment + decoration + main text.
+        tx, ty = touches[int(rng.integers(len(touches)))]
+        note_word(int(tx - note.x_height), int(ty + 0.5 * note.x_height),
+                  right_aligned=False)
+        # Red paragraph mark in the margin with a note beside it.
+        baseline, _ = text_lines[int(rng.integers(len(text_lines)))]
+        mx, my = int(bx0 - 1.3 * h), int(baseline - 0.4 * h)
+        if mx - 0.5 * h > page_left:
+            cv2.circle(deco, (mx, my), max(1, int(0.35 * h)), 255, -1,
+                       cv2.LINE_AA)
+            note_word(int(mx + 0.2 * h), int(my + 0.5 * note.x_height),
+                      right_aligned=True)
 
     def _initial(self, canvas: np.ndarray, x: int, baseline: int,
                  main: _TextStyle) -> None:
@@ -546,12 +610,12 @@ def make_synthetic_page(seed: int, height: int = 768,
     for canvas in canvases:
         canvas[~page_mask] = 0
 
-    # Ground truth from the ink masks (coverage >= 50% is ink).
+    # Ground truth from the ink masks.
     ink: Dict[int, np.ndarray] = {}
     for layer in builder.layers:
         for bit in (COMMENT, DECORATION, MAIN_TEXT):
             if layer.bits & bit:
-                mask = layer.canvas >= 128
+                mask = layer.canvas >= INK_COVERAGE
                 ink[bit] = ink[bit] | mask if bit in ink else mask
     main_size = builder.main_style.x_height
     gt = ground_truth_from_ink(
