@@ -26,13 +26,16 @@ root:
   weights that sum to 1 would shrink the loss.
 """
 import json
-import os
 import os.path as osp
 import warnings
 from fractions import Fraction
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
+
+from ..utils import atomic_write_text, files_signature
+from .gt_image import read_gt_rgb
+from .pairing import pair_by_stem
 
 #: Version of the statistics / cache format.
 STATISTICS_VERSION = 1
@@ -47,8 +50,6 @@ _MAX_CACHE_ENTRIES = 16
 # OpenCV counts in float32, exact only up to 2**24.
 _HIST_BLOCK_PIXELS = 1 << 23
 
-_IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.tif', '.tiff', '.bmp', '.webp')
-_GT_SUFFIXES = ('.png', '.bmp', '.tif', '.tiff', '.gif')
 
 
 class DatasetStatisticsError(ValueError):
@@ -67,37 +68,6 @@ def read_image_rgb(path: str) -> np.ndarray:
         raise DatasetStatisticsError(
             f'{path}: cannot read the image (missing file or not an image)')
     return image[..., ::-1]
-
-
-def read_gt_rgb(path: str) -> np.ndarray:
-    """Read a GT as ``HxWx3`` uint8 RGB (grey GT: the value is the blue).
-
-    Raises:
-        DatasetStatisticsError: Naming the file if it cannot be decoded, is
-            not 8-bit, or has a transparent alpha channel.
-    """
-    import cv2
-    gt = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    if gt is None:
-        raise DatasetStatisticsError(
-            f'{path}: cannot read the GT (missing file or not an image)')
-    if gt.dtype != np.uint8:
-        raise DatasetStatisticsError(
-            f'{path}: GT has {gt.dtype} pixels; expected 8-bit RGB')
-    if gt.ndim == 2:
-        rgb = np.zeros(gt.shape + (3, ), np.uint8)
-        rgb[..., 2] = gt
-        return rgb
-    if gt.ndim != 3 or gt.shape[2] not in (3, 4):
-        raise DatasetStatisticsError(
-            f'{path}: GT has shape {gt.shape}; expected an RGB image')
-    if gt.shape[2] == 4:
-        if gt[..., 3].min() != 255:
-            raise DatasetStatisticsError(
-                f'{path}: GT has a transparent alpha channel; save it as '
-                'plain RGB')
-        gt = gt[..., :3]
-    return gt[..., ::-1]
 
 
 def _histogram(array: np.ndarray, channel: int = 0,
@@ -337,53 +307,6 @@ def compute_dataset_statistics(
         blue_value_counts={str(v): int(both[v]) for v in observed})
 
 
-def list_pairs(img_dir: str, gt_dir: str) -> List[Tuple[str, str]]:
-    """Pair ``img_dir/<stem>.*`` with ``gt_dir/<stem>.png`` by stem.
-
-    Raises:
-        DatasetStatisticsError: A missing folder, no pages, an image
-            without GT or a GT without image, two files with one stem.
-    """
-    found = {}
-    for kind, folder, suffixes in (('image', img_dir, _IMAGE_SUFFIXES),
-                                   ('GT', gt_dir, _GT_SUFFIXES)):
-        if not osp.isdir(folder):
-            raise DatasetStatisticsError(
-                f'{kind} folder {folder} does not exist')
-        by_stem = {}
-        for name in sorted(os.listdir(folder)):
-            stem, suffix = osp.splitext(name)
-            if name.startswith('.') or suffix.lower() not in suffixes:
-                continue
-            if stem in by_stem:
-                raise DatasetStatisticsError(
-                    f'two {kind} files with the same stem "{stem}": '
-                    f'{by_stem[stem]} and {osp.join(folder, name)}')
-            by_stem[stem] = osp.join(folder, name)
-        found[kind] = by_stem
-    images, gts = found['image'], found['GT']
-    if not images:
-        raise DatasetStatisticsError(f'image folder {img_dir} has no images')
-    problems = [f'image {images[s]} has no GT in {gt_dir}'
-                for s in sorted(set(images) - set(gts))]
-    problems += [f'GT {gts[s]} has no image in {img_dir}'
-                 for s in sorted(set(gts) - set(images))]
-    if problems:
-        raise DatasetStatisticsError('cannot pair images and GTs:\n  ' +
-                                     '\n  '.join(problems))
-    return [(images[s], gts[s]) for s in sorted(images)]
-
-
-def files_signature(paths: Sequence[str], base: str) -> List[list]:
-    """``[relative name, size, mtime_ns]`` per file: changes with them."""
-    signature = []
-    for path in paths:
-        stat = os.stat(path)
-        signature.append([osp.relpath(path, base).replace(os.sep, '/'),
-                          int(stat.st_size), int(stat.st_mtime_ns)])
-    return signature
-
-
 def load_or_compute_statistics(
         data_root: str,
         img_dir: str = 'train/data',
@@ -416,8 +339,8 @@ def load_or_compute_statistics(
         dict: See :func:`compute_dataset_statistics`; ``cached`` says
         whether it came from the cache.
     """
-    pairs = list_pairs(osp.join(data_root, img_dir),
-                       osp.join(data_root, gt_dir))
+    pairs = [(img, gt) for _, img, gt in pair_by_stem(
+        osp.join(data_root, img_dir), osp.join(data_root, gt_dir))]
     source = dict(
         img_dir=img_dir,
         gt_dir=gt_dir,
@@ -463,7 +386,6 @@ def _read_cache(path: str) -> List[dict]:
 
 
 def _write_cache(path: str, entries: List[dict]) -> None:
-    from ..utils.atomic import atomic_write_text
     text = json.dumps(dict(version=STATISTICS_VERSION, entries=entries),
                       indent=1)
     try:

@@ -9,40 +9,12 @@ rescanned, an unchanged one never is.
 import json
 import os
 import warnings
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import List, Optional, Sequence
 
-import numpy as np
-
-from ..utils import atomic_write_text
-from .gt_image import read_gt_rgb
+from ..utils import atomic_write_text, files_signature
+from .analytics import scan_blue_values
 
 CACHE_VERSION = 1
-
-
-def scan_blue_values(gt_paths: Iterable[str]) -> Dict[int, int]:
-    """Count the pixels of every blue value over GT files.
-
-    Args:
-        gt_paths (Iterable[str]): GT image paths.
-
-    Returns:
-        dict: ``{blue value: pixel count}`` for the values present.
-    """
-    counts = np.zeros(256, dtype=np.int64)
-    for path in gt_paths:
-        counts += np.bincount(read_gt_rgb(path)[..., 2].ravel(),
-                              minlength=256)
-    return {int(v): int(counts[v]) for v in np.flatnonzero(counts)}
-
-
-def files_signature(paths: Sequence[str]) -> List[List]:
-    """Names, sizes and mtimes of files: changes when the files change."""
-    signature = []
-    for path in sorted(paths):
-        stat = os.stat(path)
-        signature.append([os.path.basename(path), stat.st_size,
-                          int(stat.st_mtime_ns)])
-    return signature
 
 
 def discover_label_values(gt_paths: Sequence[str],

@@ -1,0 +1,25 @@
+"""What a cache was computed from: file names, sizes and mtimes."""
+import os
+import os.path as osp
+from typing import List, Optional, Sequence
+
+
+def files_signature(paths: Sequence[str],
+                    base: Optional[str] = None) -> List[list]:
+    """``[name, size, mtime_ns]`` per file, sorted: changes with the files.
+
+    Args:
+        paths (Sequence[str]): The files.
+        base (str, optional): Names are relative to it (so a moved data root
+            keeps its cache); without it, the base names.
+
+    Returns:
+        list: One ``[name, size, mtime_ns]`` entry per file.
+    """
+    signature = []
+    for path in paths:
+        stat = os.stat(path)
+        name = osp.relpath(path, base).replace(os.sep, '/') if base \
+            else osp.basename(path)
+        signature.append([name, int(stat.st_size), int(stat.st_mtime_ns)])
+    return sorted(signature)
