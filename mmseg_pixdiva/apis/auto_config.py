@@ -4,8 +4,12 @@ The number of classes of a DIVA-HisDB manuscript is the number of bit
 combinations its GTs use, which differs between manuscripts (CSG863 has 8,
 CB55 fewer). Writing ``num_classes='auto'`` in a head lets the tools set it
 from the training set's class list (found once, cached in the data root)
-before the model is built. mmseg's own tools do not know 'auto': use our
-``tools/*.py`` or write the number.
+before the model is built. Likewise ``class_weight='auto'`` in a loss takes
+DeepDIVA's class-balanced weights and ``mean='auto'``/``std='auto'`` in the
+data preprocessor the training set's statistics (computed once, cached in
+the data root, see :mod:`mmseg_pixdiva.datasets.analytics`). mmseg's own
+tools do not know 'auto': use our ``tools/*.py`` or write the numbers (e.g.
+from ``tools/analyze_dataset.py``).
 """
 import copy
 from typing import Any, List, Optional
@@ -27,15 +31,8 @@ def _dataset_cfg(cfg: Config) -> Optional[dict]:
     return None
 
 
-def dataset_label_values(cfg: Config) -> List[int]:
-    """Blue values of the config's training dataset, without loading data.
-
-    Args:
-        cfg (Config): A full config.
-
-    Returns:
-        list[int]: The label values (class order).
-    """
+def _build_lazy_dataset(cfg: Config):
+    """The config's training dataset, built without loading its data."""
     from mmengine.registry import init_default_scope
     from mmseg.registry import DATASETS
     init_default_scope(cfg.get('default_scope', 'mmseg'))
@@ -45,7 +42,19 @@ def dataset_label_values(cfg: Config) -> List[int]:
                          'dataset to take the classes from')
     dataset_cfg = copy.deepcopy(dataset_cfg)
     dataset_cfg.update(lazy_init=True, pipeline=[])
-    dataset = DATASETS.build(dataset_cfg)
+    return DATASETS.build(dataset_cfg)
+
+
+def dataset_label_values(cfg: Config) -> List[int]:
+    """Blue values of the config's training dataset, without loading data.
+
+    Args:
+        cfg (Config): A full config.
+
+    Returns:
+        list[int]: The label values (class order).
+    """
+    dataset = _build_lazy_dataset(cfg)
     label_values = dataset.metainfo.get('label_values')
     if label_values is None:
         return list(range(len(dataset.metainfo['classes'])))
@@ -77,8 +86,40 @@ def _contains_auto(node: Any, key: str) -> bool:
     return False
 
 
+def training_statistics(cfg: Config) -> dict:
+    """Statistics of the config's training split (cached in its data root).
+
+    Args:
+        cfg (Config): A full config whose training dataset is a
+            :class:`PairedBlueChannelDataset` (or subclass).
+
+    Returns:
+        dict: See :func:`~mmseg_pixdiva.datasets.analytics.
+        compute_dataset_statistics`.
+    """
+    from mmseg_pixdiva.datasets.analytics import load_or_compute_statistics
+    dataset = _build_lazy_dataset(cfg)
+    prefix = dataset.data_prefix
+    if not hasattr(dataset, 'label_values') or not prefix.get(
+            'seg_map_path'):
+        raise ValueError(
+            "'auto' statistics need a PairedBlueChannelDataset with GTs as "
+            'the training dataset')
+    return load_or_compute_statistics(
+        dataset.data_root or '',
+        img_dir=prefix['img_path'],
+        gt_dir=prefix['seg_map_path'],
+        label_values=dataset.label_values,
+        boundary_to_background=dataset.boundary_to_background,
+        background_value=dataset.background_value)
+
+
 def resolve_auto_config(cfg: Config) -> Config:
-    """Resolve ``num_classes='auto'`` in ``cfg.model`` in place.
+    """Resolve the ``'auto'`` values of ``cfg.model`` in place.
+
+    ``num_classes='auto'`` (any head), ``class_weight='auto'`` (any loss),
+    ``mean='auto'`` / ``std='auto'`` (data preprocessor, in the channel
+    order it normalises: RGB if ``bgr_to_rgb`` else BGR).
 
     Args:
         cfg (Config): The config to update.
@@ -87,6 +128,20 @@ def resolve_auto_config(cfg: Config) -> Config:
         Config: ``cfg`` itself.
     """
     model = cfg.get('model', None)
-    if model is not None and _contains_auto(model, 'num_classes'):
+    if model is None:
+        return cfg
+    if _contains_auto(model, 'num_classes'):
         _replace_auto(model, 'num_classes', len(dataset_label_values(cfg)))
+    preprocessors = [p for p in (model.get('data_preprocessor'),
+                                 cfg.get('data_preprocessor')) if p]
+    needs_stats = _contains_auto(model, 'class_weight') or any(
+        p.get(k) == AUTO for p in preprocessors for k in ('mean', 'std'))
+    if needs_stats:
+        stats = training_statistics(cfg)
+        _replace_auto(model, 'class_weight', stats['class_weights_mean_one'])
+        for pre in preprocessors:
+            order = 'rgb' if pre.get('bgr_to_rgb', False) else 'bgr'
+            for key in ('mean', 'std'):
+                if pre.get(key) == AUTO:
+                    pre[key] = stats[f'{key}_{order}']
     return cfg
