@@ -1,0 +1,26 @@
+import os
+
+import numpy as np
+import pytest
+
+from mmseg_pixdiva.utils import atomic_path, atomic_write_image
+
+
+def test_failed_write_leaves_old_file_and_no_temporary(tmp_path):
+    target = tmp_path / 'out.png'
+    target.write_bytes(b'old')
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(b'half')
+            raise RuntimeError('interrupted')
+    assert target.read_bytes() == b'old'
+    assert sorted(os.listdir(tmp_path)) == ['out.png']
+
+
+def test_written_file_has_normal_permissions(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        atomic_write_image(tmp_path / 'a.png', np.zeros((2, 2, 3), np.uint8))
+    finally:
+        os.umask(umask)
+    assert (tmp_path / 'a.png').stat().st_mode & 0o777 == 0o644
