@@ -178,7 +178,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     progress = None
     if len(files) > 1:
         from mmengine.utils import ProgressBar
-        progress = ProgressBar(len(files))
+        progress = ProgressBar(len(files), file=sys.stdout)
     failures = []
     written = 0
     for path in files:
