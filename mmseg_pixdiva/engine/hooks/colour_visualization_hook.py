@@ -244,17 +244,18 @@ class ColourVisualizationHook(Hook):
             visualizer.add_image(name, image, step=getattr(runner, 'iter', 0))
 
     def _gt_classes(self, sample, pred: np.ndarray, meta: dict,
-                    gt_rgb: Optional[np.ndarray], source: str
-                    ) -> Optional[np.ndarray]:
+                    gt_rgb: Optional[np.ndarray], source: str,
+                    read_file: bool = True) -> Optional[np.ndarray]:
         """GT class indices at the prediction's size, or None.
 
         The data sample's own ``gt_sem_seg`` (decoded the dataset's way) is
-        used when it matches the prediction; else the GT file is decoded.
+        used when it matches the prediction; else ``gt_rgb``, or the GT file
+        if ``read_file``, is decoded.
         """
         gt = _label_map(sample.get('gt_sem_seg'))
         if gt is not None and gt.shape == pred.shape:
             return gt
-        if gt_rgb is None and meta['label_values'] is not None:
+        if gt_rgb is None and read_file and meta['label_values'] is not None:
             path = sample.metainfo.get('seg_map_path')
             if path:
                 gt_rgb = self._read_gt_rgb(path)
@@ -344,10 +345,13 @@ class ColourVisualizationHook(Hook):
             tuple(pred.shape) != tuple(ori_shape[:2])
         gt_rgb = None
         seg_map_path = sample.metainfo.get('seg_map_path')
-        want_file = self.draw and not wrong_size and seg_map_path and \
-            meta['label_values'] is not None
-        if want_file:
-            gt_rgb = self._read_gt_rgb(seg_map_path)
+        if not wrong_size and seg_map_path and \
+                meta['label_values'] is not None:
+            own_gt = _label_map(sample.get('gt_sem_seg'))
+            # The file is needed for the pictures (the error map wants its
+            # boundary bits) or when the sample has no usable GT of its own.
+            if self.draw or own_gt is None or own_gt.shape != pred.shape:
+                gt_rgb = self._read_gt_rgb(seg_map_path)
             if gt_rgb is not None and gt_rgb.shape[:2] != pred.shape:
                 self._warn(f'ColourVisualizationHook: {seg_map_path}: GT is '
                            f'{gt_rgb.shape[0]}x{gt_rgb.shape[1]} (HxW) but '
@@ -355,7 +359,8 @@ class ColourVisualizationHook(Hook):
                            f'{pred.shape[1]}; no GT or error pictures for it')
                 gt_rgb = None
         gt = None if wrong_size else self._gt_classes(
-            sample, pred, meta, gt_rgb, seg_map_path or source)
+            sample, pred, meta, gt_rgb, seg_map_path or source,
+            read_file=False)
         self._accumulate('test', gt, pred, len(meta['classes']))
         if not self.draw:
             return []
