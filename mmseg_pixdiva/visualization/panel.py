@@ -8,7 +8,7 @@ from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
-from .text import default_font
+from .text import default_font, text_size
 
 
 def fit_size(height: int, width: int, max_size: int) -> Tuple[int, int]:
@@ -105,13 +105,25 @@ def side_by_side(tiles: Sequence[np.ndarray],
         from PIL import Image, ImageDraw
         image = Image.fromarray(panel)
         draw = ImageDraw.Draw(image)
-        font = default_font(font_size)
         x = 0
         for tile, title in zip(resized, titles):
+            font, title = _fit_title(title, tile.shape[1] - 4, font_size)
             draw.text((x + 2, 2), title, fill=(0, 0, 0), font=font)
             x += tile.shape[1] + gap
         panel = np.asarray(image, dtype=np.uint8).copy()
     return panel
+
+
+def _fit_title(title: str, width: int, font_size: int):
+    """A font (down to 8 px) and title (shortened if need be) that fit
+    ``width`` pixels, so captions of narrow tiles do not overlap."""
+    for size in range(font_size, 7, -1):
+        font = default_font(size)
+        if text_size(title, font)[0] <= width:
+            return font, title
+    while len(title) > 1 and text_size(title + '.', font)[0] > width:
+        title = title[:-1]
+    return font, title + '.' if title else title
 
 
 def page_panel(scan: Optional[np.ndarray],
@@ -128,7 +140,7 @@ def page_panel(scan: Optional[np.ndarray],
         pred (np.ndarray): ``HxW`` class indices.
         palette (Sequence[Sequence[int]]): One RGB colour per class.
         max_size (int): Longest side of the result.
-        titles (bool): Caption the tiles ('scan', 'ground truth',
+        titles (bool): Caption the tiles ('scan', 'GT',
             'prediction').
 
     Returns:
@@ -144,7 +156,7 @@ def page_panel(scan: Optional[np.ndarray],
         tiles.append(resize_image(scan, fit_size(*scan.shape[:2], tile_max)))
         names.append('scan')
         nearest.append(False)
-    for label_map, name in ((gt, 'ground truth'), (pred, 'prediction')):
+    for label_map, name in ((gt, 'GT'), (pred, 'prediction')):
         if label_map is None:
             continue
         small = resize_labels(label_map, fit_size(*label_map.shape, tile_max))
