@@ -42,6 +42,15 @@ def test_colourize_ignore_index_and_int_types():
     assert rgb[1, 0].tolist() == [4, 5, 6]
 
 
+def test_colourize_views_and_empty_maps():
+    palette = [[1, 2, 3], [4, 5, 6]]
+    class_map = np.array([[0, 1, 0], [1, 1, 0]], np.uint8)
+    np.testing.assert_array_equal(colourize(class_map[:, ::2], palette),
+                                  np.array(palette, np.uint8)[[[0, 0],
+                                                               [1, 0]]])
+    assert colourize(np.zeros((0, 4), np.uint8), palette).shape == (0, 4, 3)
+
+
 def test_colourize_rejects_index_without_colour():
     with pytest.raises(ValueError, match=r'class indices \[2\]'):
         colourize(np.array([[0, 2]]), [[0, 0, 0], [1, 1, 1]])
