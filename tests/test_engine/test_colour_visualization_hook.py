@@ -271,3 +271,97 @@ def test_train_panel_predicts_in_eval_mode_and_restores(tmp_path):
     assert 'train_crop_3.png' in images
     panel = read_rgb(images['train_crop_3.png'])
     assert max(panel.shape[:2]) <= 64
+
+
+def tiny_runner_cfg(tmp_path: Path) -> Config:
+    """A 2-iteration run of a 4-channel UNet on two 64x48 pages."""
+    import cv2
+    root = tmp_path / 'data'
+    (root / 'img').mkdir(parents=True)
+    (root / 'ann').mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(2):
+        cv2.imwrite(str(root / 'img' / f'p{i}.png'),
+                    rng.integers(0, 255, (64, 48, 3), dtype=np.uint8))
+        cv2.imwrite(str(root / 'ann' / f'p{i}.png'),
+                    rng.integers(0, 3, (64, 48), dtype=np.uint8))
+    norm = dict(type='BN', requires_grad=True)
+    dataset = dict(
+        type='BaseSegDataset', data_root=str(root),
+        data_prefix=dict(img_path='img', seg_map_path='ann'),
+        img_suffix='.png', seg_map_suffix='.png',
+        metainfo=dict(classes=('a', 'b', 'c'),
+                      palette=[[0, 0, 0], [255, 0, 0], [0, 255, 0]]))
+    load = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations')]
+    loader = dict(batch_size=1, num_workers=0,
+                  sampler=dict(type='DefaultSampler', shuffle=False),
+                  dataset=dict(dataset, pipeline=load + [
+                      dict(type='PackSegInputs')]))
+    return Config(dict(
+        default_scope='mmseg',
+        experiment_name=f'colour_vis_{next(_names)}',
+        model=dict(
+            type='EncoderDecoder',
+            data_preprocessor=dict(
+                type='SegDataPreProcessor', mean=[0, 0, 0],
+                std=[255, 255, 255], bgr_to_rgb=True, size=(32, 32),
+                seg_pad_val=255),
+            backbone=dict(
+                type='UNet', in_channels=3, base_channels=4, num_stages=2,
+                strides=(1, 1), enc_num_convs=(1, 1), dec_num_convs=(1, ),
+                downsamples=(True, ), enc_dilations=(1, 1),
+                dec_dilations=(1, ), norm_cfg=norm,
+                upsample_cfg=dict(type='InterpConv')),
+            decode_head=dict(
+                type='FCNHead', in_channels=4, in_index=1, channels=4,
+                num_convs=1, concat_input=False, num_classes=3,
+                norm_cfg=norm,
+                loss_decode=dict(type='CrossEntropyLoss')),
+            test_cfg=dict(mode='whole')),
+        train_dataloader=dict(
+            batch_size=2, num_workers=0,
+            sampler=dict(type='InfiniteSampler', shuffle=True),
+            dataset=dict(dataset, pipeline=load + [
+                dict(type='RandomCrop', crop_size=(32, 32)),
+                dict(type='PackSegInputs')])),
+        val_dataloader=loader, test_dataloader=loader,
+        val_evaluator=dict(type='IoUMetric'),
+        test_evaluator=dict(type='IoUMetric'),
+        optim_wrapper=dict(type='OptimWrapper',
+                           optimizer=dict(type='SGD', lr=0.01)),
+        train_cfg=dict(type='IterBasedTrainLoop', max_iters=2,
+                       val_interval=2),
+        val_cfg=dict(type='ValLoop'), test_cfg=dict(type='TestLoop'),
+        default_hooks=dict(visualization=dict(
+            type='ColourVisualizationHook', interval=1, train_interval=1,
+            panel_max_size=100, draw=True)),
+        visualizer=dict(type='SegLocalVisualizer',
+                        vis_backends=[dict(type='LocalVisBackend')]),
+        work_dir=str(tmp_path / 'work'), log_level='WARNING'))
+
+
+def test_real_runner_writes_pictures_panels_and_plots(tmp_path):
+    from mmengine.runner import Runner
+    runner = Runner.from_cfg(tiny_runner_cfg(tmp_path))
+    runner.train()
+    runner.test()
+    log_dir = Path(runner.log_dir)
+    assert sorted(p.name for p in (log_dir / 'colour_vis').iterdir()) == [
+        'legend.png', 'p0_gt.png', 'p0_pred.png', 'p1_gt.png', 'p1_pred.png']
+    gt = cv2_read_grey(tmp_path / 'data' / 'ann' / 'p0.png')
+    palette = np.array([[0, 0, 0], [255, 0, 0], [0, 255, 0]], np.uint8)
+    np.testing.assert_array_equal(
+        read_rgb(log_dir / 'colour_vis' / 'p0_gt.png'), palette[gt])
+    images = {p.name for p in (log_dir / 'vis_data' / 'vis_image').iterdir()}
+    assert {'train_crop_0.png', 'train_crop_1.png', 'val_p0_2.png',
+            'val_p1_2.png', 'val_confusion_matrix_2.png', 'val_iou_2.png',
+            'test_confusion_matrix_2.png', 'test_iou_2.png'} <= images
+    rows = (Path(runner.work_dir) / 'plots' / 'test_confusion_matrix.csv'
+            ).read_text().splitlines()
+    total = sum(int(v) for row in rows[1:] for v in row.split(',')[1:])
+    assert total == 2 * 64 * 48  # every pixel of both pages counted once
+
+
+def cv2_read_grey(path: Path) -> np.ndarray:
+    import cv2
+    return cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
