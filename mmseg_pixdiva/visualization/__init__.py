@@ -8,7 +8,8 @@ from .legend import legend_image
 from .page import (PICTURE_KINDS, PageSizeError, check_same_size,
                    error_picture, overlay_picture, page_pictures,
                    picture_path, write_page_pictures)
-from .panel import fit_size, page_panel, resize_image, resize_labels, side_by_side
+from .panel import (fit_size, page_panel, resize_image, resize_labels,
+                    side_by_side)
 from .plots import (confusion_matrix_figure, confusion_matrix_image,
                     figure_to_rgb, iou_bar_chart)
 

@@ -44,7 +44,8 @@ def legend_image(class_names: Sequence[str],
     for i, name in enumerate(class_names):
         label = f'{i}: {name}'
         if label_values is not None:
-            label += f'  (blue {int(label_values[i])} = 0x{int(label_values[i]):02X})'
+            value = int(label_values[i])
+            label += f'  (blue {value} = 0x{value:02X})'
         labels.append(label)
     lines = ([title] if title else []) + labels
     widths = [text_size(line, font)[0] for line in lines] or [0]

@@ -52,7 +52,7 @@ def error_picture(gt_rgb: np.ndarray, pred_classes: np.ndarray,
     Returns:
         np.ndarray: ``HxWx3`` uint8 RGB error map.
     """
-    # Local import: the evaluator module lives in the evaluation package.
+    # Local import keeps `import mmseg_pixdiva.visualization` small.
     from mmseg_pixdiva.evaluation.layout_analysis import error_visualization
     pred_rgb = classes_to_gt_rgb(pred_classes, label_values)
     return error_visualization(gt_rgb, pred_rgb)
@@ -81,6 +81,7 @@ def page_pictures(pred: np.ndarray,
                   error_map: bool = True,
                   overlay: bool = False,
                   overlay_alpha: float = 0.5,
+                  colour_gt: bool = True,
                   filename: Optional[str] = None) -> Dict[str, np.ndarray]:
     """Make the full-resolution pictures of a page.
 
@@ -98,6 +99,8 @@ def page_pictures(pred: np.ndarray,
         overlay (bool): Make the overlay on ``scan``.
         overlay_alpha (float): Weight of the prediction colours in the
             overlay when there is no error map.
+        colour_gt (bool): Make the coloured GT (False when the GT is known
+            not to decode; the error map only needs the raw ``gt_rgb``).
         filename (str, optional): The page, named in error messages.
 
     Returns:
@@ -119,9 +122,10 @@ def page_pictures(pred: np.ndarray,
             check_same_size(pred.shape, other.shape, f'{what} vs prediction',
                             filename)
     pictures = {'pred': colourize(pred, palette)}
-    if gt_classes is None and gt_rgb is not None and label_values is not None:
+    if colour_gt and gt_classes is None and gt_rgb is not None \
+            and label_values is not None:
         gt_classes = decode_gt(gt_rgb, label_values, filename=filename)
-    if gt_classes is not None:
+    if colour_gt and gt_classes is not None:
         pictures['gt'] = colourize(gt_classes, palette)
     if error_map and gt_rgb is not None and label_values is not None:
         pictures['errors'] = error_picture(gt_rgb, pred, label_values)

@@ -17,7 +17,8 @@ def fit_size(height: int, width: int, max_size: int) -> Tuple[int, int]:
     Never enlarges; every side is at least 1 pixel.
     """
     scale = min(1.0, max_size / max(height, width, 1))
-    return max(1, int(round(height * scale))), max(1, int(round(width * scale)))
+    return (max(1, int(round(height * scale))),
+            max(1, int(round(width * scale))))
 
 
 def resize_image(image: np.ndarray, size: Tuple[int, int]) -> np.ndarray:

@@ -10,6 +10,8 @@ import pytest
 import mmseg_pixdiva  # noqa: F401  (registers on first registry lookup)
 from mmseg_pixdiva.datasets.encoding import (classes_to_gt_rgb,
                                              hisdb_class_name, hisdb_palette)
+from mmseg_pixdiva.evaluation.layout_analysis import (error_overlay,
+                                                      error_visualization)
 from mmseg_pixdiva.utils.atomic import atomic_write_image
 from mmseg_pixdiva.visualization import confusion_matrix, read_rgb
 
@@ -25,15 +27,6 @@ VALUES = [1, 2, 8, 10]  # background, comment, main text, comment+main text
 NAMES = [hisdb_class_name(v) for v in VALUES]
 PALETTE = hisdb_palette(VALUES)
 _names = itertools.count()
-
-
-def has_error_maps() -> bool:
-    try:
-        from mmseg_pixdiva.evaluation.layout_analysis import (  # noqa: F401
-            error_overlay, error_visualization)
-    except ImportError:
-        return False
-    return True
 
 
 class FakeDataset:
@@ -107,19 +100,17 @@ def test_test_pictures_legend_and_plots(tmp_path):
                                   palette[gt])
     legend = read_rgb(show_dir / 'legend.png')
     assert legend.shape[0] > 20 * len(NAMES)
-    written = sorted(p.name for p in show_dir.iterdir())
-    if has_error_maps():
-        from mmseg_pixdiva.evaluation.layout_analysis import \
-            error_visualization
-        expected = error_visualization(gt_rgb,
-                                       classes_to_gt_rgb(pred, VALUES))
-        np.testing.assert_array_equal(
-            read_rgb(show_dir / 'page1_errors.png'), expected)
-        assert written == ['legend.png', 'page1_errors.png', 'page1_gt.png',
-                           'page1_overlay.png', 'page1_pred.png']
-    else:
-        assert written == ['legend.png', 'page1_gt.png', 'page1_overlay.png',
-                           'page1_pred.png']
+    assert sorted(p.name for p in show_dir.iterdir()) == [
+        'legend.png', 'page1_errors.png', 'page1_gt.png',
+        'page1_overlay.png', 'page1_pred.png']
+    # The evaluator's code on the GT file (boundary bits included) and the
+    # prediction in GT format; the overlay is its error_overlay on the scan.
+    errors = error_visualization(gt_rgb, classes_to_gt_rgb(pred, VALUES))
+    np.testing.assert_array_equal(read_rgb(show_dir / 'page1_errors.png'),
+                                  errors)
+    scan = read_rgb(data / 'page1.jpg')
+    np.testing.assert_array_equal(read_rgb(show_dir / 'page1_overlay.png'),
+                                  error_overlay(errors, scan))
 
     plots = Path(runner.work_dir) / 'plots'
     assert sorted(p.name for p in plots.iterdir()) == [
@@ -199,6 +190,23 @@ def test_gt_file_of_other_size_is_reported(tmp_path):
         hook.after_test_iter(runner, 0, None, [sample])
     assert sorted(p.name for p in (tmp_path / 'show').iterdir()) == \
         ['legend.png', 'page_pred.png']
+
+
+def test_gt_with_unknown_blue_values_is_reported(tmp_path):
+    data = tmp_path / 'data'
+    gt, gt_rgb, pred = make_page(data, 'odd', shape=(10, 8))
+    gt_rgb[0, 0, 2] = 0x40  # a blue value that is no class
+    atomic_write_image(data / 'odd.png', gt_rgb)
+    runner = make_runner(tmp_path)
+    hook = HOOKS.build(dict(type='ColourVisualizationHook', draw=True,
+                            show_dir=str(tmp_path / 'show')))
+    hook.before_test_epoch(runner)
+    with pytest.warns(UserWarning, match=r'odd\.png.*blue=64 \(1 pixels\)'):
+        hook.after_test_iter(runner, 0, None,
+                             [make_sample(data, 'odd', pred, gt.shape)])
+    # The error map needs only the raw GT; the coloured GT is left out.
+    assert sorted(p.name for p in (tmp_path / 'show').iterdir()) == \
+        ['legend.png', 'odd_errors.png', 'odd_pred.png']
 
 
 def test_val_panels_are_downscaled_and_reach_the_backend(tmp_path):

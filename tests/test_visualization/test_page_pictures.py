@@ -18,12 +18,6 @@ def unpack(packed):
     return rgb.astype(np.uint8)[:, None, :]
 
 
-def layout_analysis():
-    return pytest.importorskip(
-        'mmseg_pixdiva.evaluation.layout_analysis',
-        reason='error_visualization comes with the metric branch (issue 5)')
-
-
 def toy_page(case):
     """GT RGB, predicted classes and label values of a toy case, the
     prediction decoded to classes as a model would output them."""
@@ -36,7 +30,6 @@ def toy_page(case):
 
 
 def test_error_map_follows_evaluator_on_toy_cases(toy_cases):
-    layout_analysis()
     for case in toy_cases:
         gt_rgb, pred, values = toy_page(case)
         pictures = page_pictures(pred, hisdb_palette(values), values,

@@ -49,8 +49,6 @@ def test_folder_of_predictions_gives_coloured_pictures(tool, tmp_path,
 
 def test_gt_dir_pairs_by_stem_prefix_and_makes_gt_and_error_maps(
         tool, tmp_path):
-    pytest.importorskip('mmseg_pixdiva.evaluation.layout_analysis',
-                        reason='error maps come with issue 5')
     gts = write_pages(tmp_path / 'gt', ['page'], seed=1)
     pred = gts['page'].copy()
     pred[0, :] = 3  # main text where the GT may hold other classes

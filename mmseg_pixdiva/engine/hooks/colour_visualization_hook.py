@@ -376,18 +376,10 @@ class ColourVisualizationHook(Hook):
                            f'{scan.shape[:2]} differs from the prediction '
                            f'{pred.shape}; no overlay')
                 scan = None
-        try:
-            pictures = page_pictures(
-                pred, meta['palette'], meta['label_values'], gt_rgb=gt_rgb,
-                gt_classes=gt, scan=scan, error_map=meta['error_map'],
-                overlay=self.overlay, filename=source)
-        except ImportError as error:
-            self._warn(f'ColourVisualizationHook: no error maps ({error})',
-                       once_key='import')
-            pictures = page_pictures(
-                pred, meta['palette'], meta['label_values'], gt_classes=gt,
-                scan=scan, error_map=False, overlay=self.overlay,
-                filename=source)
+        pictures = page_pictures(
+            pred, meta['palette'], meta['label_values'], gt_rgb=gt_rgb,
+            gt_classes=gt, scan=scan, error_map=meta['error_map'],
+            overlay=self.overlay, colour_gt=gt is not None, filename=source)
         stem = Path(img_path).stem if img_path else default_stem
         out_dir = self._out_dir or self._resolve_out_dir(runner)
         written = write_page_pictures(out_dir, stem, pictures,
