@@ -101,14 +101,17 @@ def find_partner(stem: str, folder: Path, suffixes: Sequence[str],
                           folder / f'{stem}{suffix.upper()}'):
             if usable(candidate):
                 return candidate
-    best = None
+    best, best_key = None, None
     for candidate in folder.iterdir():
-        other = candidate.stem
-        if candidate.suffix.lower() in suffixes and usable(candidate) and \
+        other, suffix = candidate.stem, candidate.suffix.lower()
+        if suffix in suffixes and usable(candidate) and \
                 len(other) < len(stem) and stem.startswith(other) and \
                 stem[len(other)] in '._-':
-            if best is None or len(other) > len(best.stem):
-                best = candidate
+            # Longest stem first, then the order of ``suffixes`` (a scan
+            # folder may hold page.jpg and page.png).
+            key = (len(other), -suffixes.index(suffix))
+            if best_key is None or key > best_key:
+                best, best_key = candidate, key
     return best
 
 

@@ -103,3 +103,18 @@ def test_missing_gt_and_bad_arguments(tool, tmp_path, capsys):
                       '--classes', 'a', '--out-dir',
                       str(tmp_path / 'out')]) == 2
     assert '1 class names for 2 label values' in capsys.readouterr().err
+
+
+def test_find_partner_prefers_exact_then_longest_stem_then_suffix_order(
+        tool, tmp_path):
+    for name in ('page.png', 'page.jpg', 'page_2.png', 'other.jpg'):
+        (tmp_path / name).write_bytes(b'')
+    find = tool.find_partner
+    assert find('page_2', tmp_path, tool.IMAGE_SUFFIXES).name == 'page_2.png'
+    assert find('page_2.pred', tmp_path,
+                tool.IMAGE_SUFFIXES).name == 'page_2.png'
+    assert find('page.pred', tmp_path, tool.IMAGE_SUFFIXES).name == 'page.jpg'
+    assert find('page.pred', tmp_path, ('.png', )).name == 'page.png'
+    assert find('pages', tmp_path, tool.IMAGE_SUFFIXES) is None
+    assert find('page', tmp_path, ('.png', ),
+                exclude=tmp_path / 'page.png') is None
