@@ -1,1 +1,2 @@
 """engine."""
+from . import hooks  # noqa: F401

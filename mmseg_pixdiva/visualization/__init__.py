@@ -1,1 +1,26 @@
-"""Pure colouring, error maps, legends and plots (numpy/Pillow only)."""
+"""Pure colouring, error maps, legends and plots (numpy/Pillow/matplotlib;
+no torch, no mmseg; matplotlib and Pillow load on first use)."""
+from .colour import (IGNORE_COLOUR, blend, colourize, distinct_palette,
+                     is_bit_flag_encoding, palette_lut, resolve_palette)
+from .confusion import confusion_matrix, iou_from_confusion, row_normalise
+from .io import decode_rgb, read_rgb
+from .legend import legend_image
+from .page import (PICTURE_KINDS, PageSizeError, check_same_size,
+                   error_picture, overlay_picture, page_pictures,
+                   picture_path, write_page_pictures)
+from .panel import (fit_size, page_panel, resize_image, resize_labels,
+                    side_by_side)
+from .plots import (confusion_matrix_figure, confusion_matrix_image,
+                    figure_to_rgb, iou_bar_chart)
+
+__all__ = [
+    'IGNORE_COLOUR', 'blend', 'colourize', 'distinct_palette',
+    'is_bit_flag_encoding', 'palette_lut', 'resolve_palette',
+    'confusion_matrix', 'iou_from_confusion', 'row_normalise', 'decode_rgb',
+    'read_rgb', 'legend_image',
+    'PICTURE_KINDS', 'PageSizeError', 'check_same_size', 'error_picture',
+    'overlay_picture', 'page_pictures', 'picture_path', 'write_page_pictures',
+    'fit_size', 'page_panel', 'resize_image', 'resize_labels', 'side_by_side',
+    'confusion_matrix_figure', 'confusion_matrix_image', 'figure_to_rgb',
+    'iou_bar_chart'
+]

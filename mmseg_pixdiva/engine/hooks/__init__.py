@@ -1,1 +1,4 @@
 """hooks."""
+from .colour_visualization_hook import ColourVisualizationHook
+
+__all__ = ['ColourVisualizationHook']

@@ -1,0 +1,339 @@
+"""``pixdiva-evaluate``: a fast drop-in for the Java DIVA Layout Analysis
+Evaluator.
+
+Single page (the Java tool's flags)::
+
+    pixdiva-evaluate --gt GT.png --prediction PRED.png \\
+        [--original PAGE.jpg] [--out-dir DIR] [--json RESULT.json] \\
+        [--no-visualization]
+
+prints the evaluator's two console lines, writes valid JSON (NaN as
+``null``) and the error visualisation ``<pred stem>.visualization.png``
+(plus ``<pred stem>.overlay.png`` with ``--original``) into ``--out-dir``
+(default: the prediction's folder, like the Java tool).
+
+Folder mode::
+
+    pixdiva-evaluate --gt-dir GTS/ --prediction-dir PREDS/ --out-dir DIR \\
+        [--original-dir PAGES/] [--no-visualization]
+
+pairs pages by file stem, shows progress, and writes ``DIR/pages.csv`` (one
+row per page) and ``DIR/summary.json`` (per-page scores, their mean over
+pages and the pooled scores: all pages counted as one image).
+
+Imports numpy and OpenCV only (no torch, no mmseg) so that it starts fast.
+Every output file is written atomically, after all inputs were read.
+"""
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from . import layout_analysis as la
+from . import layout_io as lio
+from . import layout_report as report
+from ..utils.atomic import atomic_write_bytes, atomic_write_text
+
+SUMMARY_JSON = report.SUMMARY_JSON
+VISUALIZATION_SUFFIX = '.visualization.png'
+OVERLAY_SUFFIX = '.overlay.png'
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog='pixdiva-evaluate',
+        description='DIVA layout-analysis evaluation (exact re-implementation '
+        'of the Java DIVA Layout Analysis Evaluator). Single page: --gt and '
+        '--prediction. Folder mode: --gt-dir and --prediction-dir.')
+    single = parser.add_argument_group('single page (Java-compatible flags)')
+    single.add_argument('--gt', '-gt', '--groundTruth', dest='gt',
+                        help='GT image (RGB PNG, blue = class bits, red bit '
+                        '7 = boundary)')
+    single.add_argument('--prediction', '-p', dest='prediction',
+                        help='prediction (RGB, 8-bit grey or palette PNG)')
+    single.add_argument('--original', '-o', dest='original',
+                        help='original page image, for the overlay')
+    single.add_argument('--json', '-j', dest='json',
+                        help='write the results as JSON to this file (in '
+                        'folder mode: the summary, default '
+                        f'OUT_DIR/{SUMMARY_JSON})')
+    folder = parser.add_argument_group('folder mode')
+    folder.add_argument('--gt-dir', help='folder of GT images')
+    folder.add_argument('--prediction-dir',
+                        help='folder of predictions, paired with the GTs by '
+                        'file stem')
+    folder.add_argument('--original-dir',
+                        help='folder of page images (paired by stem) for '
+                        'overlays')
+    folder.add_argument('--skip-unpaired', action='store_true',
+                        help='warn about files without a partner instead of '
+                        'failing')
+    parser.add_argument('--out-dir', '-out', '--outputPath', dest='out_dir',
+                        help='output folder (single page default: the '
+                        "prediction's folder; required in folder mode)")
+    parser.add_argument('--no-visualization', '-dv',
+                        '--disableVisualization', dest='no_visualization',
+                        action='store_true',
+                        help='do not write the error visualisation')
+    parser.add_argument('--jobs', type=int, default=2,
+                        help='decode the GT and the prediction in parallel '
+                        '(2, default) or one after the other (1)')
+    parser.add_argument('--quiet', '-q', action='store_true',
+                        help='no progress output (folder mode)')
+    return parser
+
+
+# --------------------------------------------------------------------------
+# Progress
+# --------------------------------------------------------------------------
+class Progress:
+    """A dependency-free progress line on stderr (``\\r`` on a terminal, one
+    line per page otherwise)."""
+
+    def __init__(self, total: int, enabled: bool = True) -> None:
+        self.total = total
+        self.done = 0
+        self.start = time.perf_counter()
+        self.enabled = enabled
+        self.tty = sys.stderr.isatty()
+
+    def update(self, label: str) -> None:
+        self.done += 1
+        if not self.enabled:
+            return
+        elapsed = time.perf_counter() - self.start
+        per_page = elapsed / self.done
+        eta = per_page * (self.total - self.done)
+        width = 30
+        filled = int(width * self.done / max(1, self.total))
+        bar = '#' * filled + '-' * (width - filled)
+        line = (f'[{bar}] {self.done}/{self.total} {per_page:.2f} s/page, '
+                f'ETA {eta:.0f} s  {label}')
+        if self.tty:
+            sys.stderr.write('\r' + line[:150].ljust(150))
+            if self.done == self.total:
+                sys.stderr.write('\n')
+        else:
+            sys.stderr.write(line + '\n')
+        sys.stderr.flush()
+
+
+# --------------------------------------------------------------------------
+# One page
+# --------------------------------------------------------------------------
+def score_page(gt_path: str, pred_path: str, jobs: int = 2):
+    """Read and score one page.
+
+    Returns:
+        tuple: ``(scores, histogram, gt, pred)`` (the decoded images are
+        returned for the visualisation).
+    """
+    gt, pred = lio.read_label_pair(gt_path, pred_path, parallel=jobs > 1)
+    hist = la.layout_histogram(gt, pred)
+    if hist.num_classes == 0:
+        raise lio.LayoutInputError(
+            f'{gt_path}: the GT holds no class (every blue value is 0); the '
+            f'evaluator derives the classes from the GT')
+    return la.layout_scores(hist), hist, gt, pred
+
+
+def render_visualizations(indices, original_path: Optional[str],
+                          gt_path: str) -> List[Tuple[str, bytes]]:
+    """Encode the error visualisation (and its overlay on the page) as PNG.
+
+    The visualisation is stored as a palette PNG (six colours, one byte per
+    pixel): the same colours as the Java tool's RGB file, far faster to
+    write.
+
+    Args:
+        indices (np.ndarray): ``HxW`` from
+            :func:`~mmseg_pixdiva.evaluation.layout_analysis.error_indices`.
+        original_path (str, optional): Page image for the overlay.
+        gt_path (str): Named if the page size differs.
+
+    Returns:
+        list: ``[(suffix, png_bytes), ...]``.
+    """
+    files = [(VISUALIZATION_SUFFIX,
+              lio.encode_indexed_png(indices, la.VIS_PALETTE))]
+    if original_path:
+        page = lio.read_page_image(original_path, size=indices.shape[::-1])
+        lio.check_same_size(original_path, (page.shape[1], page.shape[0]),
+                            gt_path, (indices.shape[1], indices.shape[0]))
+        page_bgr = page[..., ::-1]  # OpenCV's own (contiguous) buffer
+        la.error_overlay(indices, page_bgr, out=page_bgr,
+                         channel_order='bgr')
+        files.append((OVERLAY_SUFFIX, lio.encode_png(page_bgr)))
+    return files
+
+
+def run_single(args: argparse.Namespace) -> int:
+    for flag, value in (('--gt', args.gt), ('--prediction', args.prediction)):
+        if not value:
+            raise SystemExit(f'pixdiva-evaluate: error: {flag} is required '
+                             f'(or use --gt-dir/--prediction-dir)')
+    scores, _, gt, pred = score_page(args.gt, args.prediction, args.jobs)
+    outputs = []
+    if args.json:
+        outputs.append(('text', args.json,
+                        report.dumps_json(report.page_record(
+                            scores, args.gt, args.prediction))))
+    if not args.no_visualization:
+        out_dir = Path(args.out_dir or Path(args.prediction).parent)
+        stem = lio.stem_of(args.prediction)
+        indices = la.error_indices(gt, pred, scores['num_classes'])
+        del gt, pred  # free both pages before reading the original
+        for suffix, data in render_visualizations(indices, args.original,
+                                                  args.gt):
+            outputs.append(('bytes', out_dir / (stem + suffix), data))
+    else:
+        del gt, pred
+    # Everything is computed: only now write (each file atomically).
+    for kind, path, data in outputs:
+        if kind == 'text':
+            atomic_write_text(path, data)
+        else:
+            atomic_write_bytes(path, data)
+    for line in la.format_console_lines(scores):
+        print(line)
+    return 0
+
+
+# --------------------------------------------------------------------------
+# Folder mode
+# --------------------------------------------------------------------------
+def list_images(folder: str, role: str) -> Dict[str, str]:
+    """Map stem -> path of the image files in ``folder``."""
+    path = Path(folder)
+    if not path.is_dir():
+        raise lio.LayoutInputError(f'{folder}: {role} folder not found')
+    images: Dict[str, str] = {}
+    for entry in sorted(path.iterdir()):
+        if entry.name.startswith('.') or not entry.is_file() or \
+                entry.suffix.lower() not in lio.IMAGE_SUFFIXES:
+            continue
+        if entry.stem in images:
+            raise lio.LayoutInputError(
+                f'{folder}: two {role} files share the stem {entry.stem!r}: '
+                f'{Path(images[entry.stem]).name} and {entry.name}')
+        images[entry.stem] = str(entry)
+    return images
+
+
+def pair_by_stem(gts: Dict[str, str], preds: Dict[str, str],
+                 skip_unpaired: bool = False) -> List[Tuple[str, str, str]]:
+    """Pair GT and prediction files by stem.
+
+    Returns:
+        list: ``[(stem, gt_path, pred_path), ...]`` sorted by stem.
+
+    Raises:
+        LayoutInputError: Listing every unpaired file (unless
+            ``skip_unpaired``, which prints a warning instead).
+    """
+    no_pred = sorted(set(gts) - set(preds))
+    no_gt = sorted(set(preds) - set(gts))
+    if no_pred or no_gt:
+        lines = [f'  GT without prediction: {gts[s]}' for s in no_pred]
+        lines += [f'  prediction without GT: {preds[s]}' for s in no_gt]
+        message = (f'{len(no_pred) + len(no_gt)} unpaired file(s) (pairing '
+                   f'is by file stem):\n' + '\n'.join(lines))
+        if not skip_unpaired:
+            raise lio.LayoutInputError(
+                message + '\n(use --skip-unpaired to evaluate the pairs only)')
+        print(f'warning: {message}', file=sys.stderr)
+    pairs = [(s, gts[s], preds[s]) for s in sorted(set(gts) & set(preds))]
+    if not pairs:
+        raise lio.LayoutInputError('no GT/prediction pair found (pairing is '
+                                   'by file stem)')
+    return pairs
+
+
+def preflight(pairs: Sequence[Tuple[str, str, str]]) -> None:
+    """Check every file's header before decoding anything, and report all
+    problems at once (format, size mismatch)."""
+    problems = []
+    for _, gt_path, pred_path in pairs:
+        try:
+            gt = lio.read_image_header(gt_path)
+            lio.check_label_header(gt, 'GT')
+            pred = lio.read_image_header(pred_path)
+            lio.check_label_header(pred, 'prediction')
+            if gt.width > 0 and pred.width > 0:
+                lio.check_same_size(pred_path, (pred.width, pred.height),
+                                    gt_path, (gt.width, gt.height))
+        except lio.LayoutInputError as error:
+            problems.append(str(error))
+    if problems:
+        raise lio.LayoutInputError(
+            f'{len(problems)} page(s) cannot be evaluated:\n  ' +
+            '\n  '.join(problems))
+
+
+def run_folder(args: argparse.Namespace) -> int:
+    if not (args.gt_dir and args.prediction_dir):
+        raise SystemExit('pixdiva-evaluate: error: folder mode needs both '
+                         '--gt-dir and --prediction-dir')
+    if not args.out_dir:
+        raise SystemExit('pixdiva-evaluate: error: folder mode needs '
+                         '--out-dir')
+    pairs = pair_by_stem(
+        list_images(args.gt_dir, 'GT'),
+        list_images(args.prediction_dir, 'prediction'), args.skip_unpaired)
+    originals = list_images(args.original_dir, 'original') \
+        if args.original_dir else {}
+    preflight(pairs)
+    out_dir = Path(args.out_dir)
+    progress = Progress(len(pairs), enabled=not args.quiet)
+    rows, page_scores, histograms = [], [], []
+    for stem, gt_path, pred_path in pairs:
+        scores, hist, gt, pred = score_page(gt_path, pred_path, args.jobs)
+        if not args.no_visualization:
+            indices = la.error_indices(gt, pred, scores['num_classes'])
+            del gt, pred  # free both pages before reading the original
+            for suffix, data in render_visualizations(
+                    indices, originals.get(stem), gt_path):
+                atomic_write_bytes(out_dir / (stem + suffix), data)
+            del indices
+        else:
+            del gt, pred
+        page_scores.append(scores)
+        histograms.append(hist)
+        rows.append(report.page_record(scores, gt_path, pred_path, stem))
+        progress.update(stem)
+    pooled = la.layout_scores(la.LayoutHistogram.sum(histograms))
+    summary = report.summary_record(
+        page_scores, pooled, rows, gt_dir=str(args.gt_dir),
+        prediction_dir=str(args.prediction_dir))
+    report.write_report(out_dir, rows, summary, args.json)
+    print(f'{len(rows)} pages; mean over pages:')
+    for line in la.format_console_lines(la.mean_of_page_scores(page_scores)):
+        print(line)
+    print('pooled (all pages counted as one image):')
+    for line in la.format_console_lines(pooled):
+        print(line)
+    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Console entry point; returns the exit status (0 ok, 1 bad input)."""
+    args = build_parser().parse_args(argv)
+    if args.jobs < 1:
+        raise SystemExit('pixdiva-evaluate: error: --jobs must be >= 1')
+    folder_mode = bool(args.gt_dir or args.prediction_dir)
+    if folder_mode and (args.gt or args.prediction):
+        raise SystemExit('pixdiva-evaluate: error: use either --gt/'
+                         '--prediction or --gt-dir/--prediction-dir')
+    try:
+        return run_folder(args) if folder_mode else run_single(args)
+    except lio.LayoutInputError as error:
+        print(f'pixdiva-evaluate: error: {error}', file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f'pixdiva-evaluate: error: {error}', file=sys.stderr)
+        return 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,390 @@
+"""Reading GT / prediction / page images for the layout evaluator.
+
+What the Java evaluator accepts (it reads through ``ImageIO`` and
+``getRGB``), with each way an input can silently change its labels turned
+into a clear error that names the file:
+
+* PNG in RGB, 8-bit grey (grey value = blue value) or palette (resolved to
+  its colours); BMP and TIFF decode the same way;
+* RGBA / grey+alpha / palette with transparency: accepted when every pixel
+  is opaque, refused otherwise (what lies under a transparent pixel is not
+  a reliable label);
+* 16-bit: accepted when every value is an 8-bit value scaled by 257 (exact
+  conversion), refused otherwise; grey below 8 bits is refused (its values
+  are scaled to 0..255 by decoders, which is not a label encoding);
+* JPEG (and other lossy formats) are refused: lossy compression changes
+  label values.
+
+Note on grey PNGs: Java's ``getRGB`` converts a linear-grey image to sRGB
+(grey 1 becomes 13, 8 becomes 50), so the Java tool scores a grey
+prediction on the wrong values; here the grey value is the blue value,
+which is what the writer of such a file means.
+
+Decoding uses OpenCV (imported lazily) into a pre-allocated array: no
+second full-size copy is made, and two files decode in parallel threads.
+"""
+import os
+import struct
+from pathlib import Path
+from typing import NamedTuple, Optional, Tuple, Union
+
+import numpy as np
+
+PathLike = Union[str, os.PathLike]
+
+PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
+JPEG_SIGNATURE = b'\xff\xd8\xff'
+
+#: Suffixes looked at in folder mode (others are ignored).
+IMAGE_SUFFIXES = ('.png', '.bmp', '.tif', '.tiff', '.jpg', '.jpeg', '.jp2',
+                  '.webp', '.gif')
+
+_PNG_COLOUR_TYPES = {
+    0: 'grey',
+    2: 'RGB',
+    3: 'palette',
+    4: 'grey+alpha',
+    6: 'RGBA',
+}
+
+
+class LayoutInputError(ValueError):
+    """An input image cannot be evaluated as it is; the message names the
+    file and says what is wrong."""
+
+
+class ImageHeader(NamedTuple):
+    """What the first bytes of an image file tell.
+
+    Attributes:
+        path (str): The file.
+        format (str): ``'PNG'``, ``'JPEG'``, ``'BMP'``, ``'TIFF'`` or
+            ``'other'``.
+        width (int): Pixels, or -1 where the header is not parsed.
+        height (int): Pixels, or -1 where the header is not parsed.
+        bit_depth (int): Bits per sample (PNG), or -1.
+        colour_type (str): PNG colour type name, or ``''``.
+    """
+    path: str
+    format: str
+    width: int = -1
+    height: int = -1
+    bit_depth: int = -1
+    colour_type: str = ''
+
+
+def read_image_header(path: PathLike) -> ImageHeader:
+    """Identify an image file from its first bytes (no decoding).
+
+    Args:
+        path: Image file.
+
+    Returns:
+        ImageHeader: Format and, for PNG, size, bit depth and colour type.
+
+    Raises:
+        LayoutInputError: If the file is missing, unreadable or a truncated
+            PNG header.
+    """
+    path = str(path)
+    try:
+        with open(path, 'rb') as f:
+            head = f.read(33)
+    except OSError as error:
+        raise LayoutInputError(
+            f'{path}: cannot read file ({error.strerror or error})') from None
+    if head.startswith(PNG_SIGNATURE):
+        if len(head) < 33 or head[12:16] != b'IHDR':
+            raise LayoutInputError(
+                f'{path}: corrupt PNG (no complete IHDR header)')
+        width, height, bit_depth, colour_type = struct.unpack(
+            '>IIBB', head[16:26])
+        return ImageHeader(path, 'PNG', width, height, bit_depth,
+                           _PNG_COLOUR_TYPES.get(colour_type,
+                                                 f'type {colour_type}'))
+    if head.startswith(JPEG_SIGNATURE):
+        return ImageHeader(path, 'JPEG')
+    if head.startswith(b'BM'):
+        return ImageHeader(path, 'BMP')
+    if head[:4] in (b'II*\x00', b'MM\x00*'):
+        return ImageHeader(path, 'TIFF')
+    return ImageHeader(path, 'other')
+
+
+def check_label_header(header: ImageHeader, role: str) -> None:
+    """Refuse label files whose format would change their values.
+
+    Args:
+        header (ImageHeader): From :func:`read_image_header`.
+        role (str): ``'GT'`` or ``'prediction'`` (named in messages).
+
+    Raises:
+        LayoutInputError: For JPEG, unknown formats and sub-byte grey PNGs.
+    """
+    path = header.path
+    if header.format == 'JPEG':
+        raise LayoutInputError(
+            f'{path}: the {role} is a JPEG; lossy compression changes label '
+            f'values (blue bits), so it cannot be scored. Save {role}s as '
+            f'PNG.')
+    if header.format == 'other':
+        raise LayoutInputError(
+            f'{path}: the {role} is not a PNG, BMP or TIFF image (unknown or '
+            f'lossy format); save {role}s as PNG.')
+    if header.format == 'PNG':
+        if header.width == 0 or header.height == 0:
+            raise LayoutInputError(f'{path}: empty image '
+                                   f'({header.width}x{header.height})')
+        if header.colour_type in ('grey', 'grey+alpha') \
+                and header.bit_depth < 8:
+            raise LayoutInputError(
+                f'{path}: {header.bit_depth}-bit grey PNG; decoders scale '
+                f'its values to 0..255, which is not a label encoding. Save '
+                f'8-bit grey (grey value = blue value) or RGB.')
+
+
+def _decode(path: str, header: ImageHeader, flags: int) -> np.ndarray:
+    import cv2  # lazy: keeps the module (and the CLI start) light
+    dst = None
+    if header.format == 'PNG' and header.bit_depth == 8 and \
+            header.colour_type in ('RGB', 'grey'):
+        # Decode straight into our array; cv2.imread would otherwise copy
+        # its own result into a new numpy array (a second full page).
+        channels = 3 if header.colour_type == 'RGB' else 1
+        shape = (header.height, header.width, channels)
+        dst = np.empty(shape if channels == 3 else shape[:2], np.uint8)
+    try:
+        image = cv2.imread(path, dst, flags) if dst is not None \
+            else cv2.imread(path, flags)
+    except cv2.error as error:
+        raise LayoutInputError(
+            f'{path}: cannot decode image ({str(error).strip()})') from None
+    if image is None or image.size == 0:
+        raise LayoutInputError(
+            f'{path}: cannot decode image (corrupt or truncated file)')
+    return image
+
+
+def read_label_image(path: PathLike, role: str = 'prediction',
+                     header: Optional[ImageHeader] = None) -> np.ndarray:
+    """Read a GT or prediction as the Java evaluator would see its labels.
+
+    Args:
+        path: Image file.
+        role (str): ``'GT'`` or ``'prediction'`` (named in messages).
+        header (ImageHeader, optional): Already read header.
+
+    Returns:
+        np.ndarray: ``HxWx3`` uint8 RGB (a view on OpenCV's BGR buffer, so
+        ``image[..., ::-1]`` is the contiguous BGR buffer), or ``HxW`` uint8
+        for a grey image (grey value = blue value).
+
+    Raises:
+        LayoutInputError: Naming the file, for unreadable / corrupt files,
+            lossy formats, transparency, 16-bit values that do not convert
+            exactly.
+    """
+    import cv2
+    path = str(path)
+    header = header or read_image_header(path)
+    check_label_header(header, role)
+    image = _decode(path, header, cv2.IMREAD_UNCHANGED)
+    if image.dtype == np.uint16:
+        if np.any(image % 257):
+            raise LayoutInputError(
+                f'{path}: 16-bit {role} whose values are not 8-bit values '
+                f'scaled by 257; converting it to 8 bits would change its '
+                f'labels. Save {role}s as 8-bit PNG.')
+        image = (image >> 8).astype(np.uint8)
+    elif image.dtype != np.uint8:
+        raise LayoutInputError(
+            f'{path}: {image.dtype} samples; expected an 8-bit image')
+    if image.ndim == 3 and image.shape[2] == 4:
+        transparent = int(np.count_nonzero(image[..., 3] != 255))
+        if transparent:
+            raise LayoutInputError(
+                f'{path}: {role} has transparency ({transparent} pixels with '
+                f'alpha < 255); the labels under transparent pixels are '
+                f'ambiguous. Save an opaque PNG (RGB, grey or palette).')
+        image = image[..., :3]
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[..., 0]
+    if image.ndim == 3:
+        if image.shape[2] != 3:
+            raise LayoutInputError(
+                f'{path}: unexpected {image.shape[2]} channels')
+        image = image[..., ::-1]  # BGR -> RGB view, no copy
+    return image
+
+
+def read_label_pair(gt_path: PathLike,
+                    pred_path: PathLike,
+                    parallel: bool = True) -> Tuple[np.ndarray, np.ndarray]:
+    """Read a GT and its prediction (in parallel threads) and check sizes.
+
+    Args:
+        gt_path: GT image.
+        pred_path: Prediction image.
+        parallel (bool): Decode both files at once (two cores).
+
+    Returns:
+        tuple: ``(gt, prediction)`` as :func:`read_label_image` returns.
+
+    Raises:
+        LayoutInputError: Naming the file at fault, including a size
+            mismatch (checked on the headers before decoding when both are
+            PNG).
+    """
+    gt_header = read_image_header(gt_path)
+    pred_header = read_image_header(pred_path)
+    check_label_header(gt_header, 'GT')
+    check_label_header(pred_header, 'prediction')
+    if gt_header.width > 0 and pred_header.width > 0:
+        check_same_size(pred_path, (pred_header.width, pred_header.height),
+                        gt_path, (gt_header.width, gt_header.height))
+    if parallel:
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            gt_job = pool.submit(read_label_image, gt_path, 'GT', gt_header)
+            pred_job = pool.submit(read_label_image, pred_path, 'prediction',
+                                   pred_header)
+            gt, pred = gt_job.result(), pred_job.result()
+    else:
+        gt = read_label_image(gt_path, 'GT', gt_header)
+        pred = read_label_image(pred_path, 'prediction', pred_header)
+    check_same_size(pred_path, (pred.shape[1], pred.shape[0]), gt_path,
+                    (gt.shape[1], gt.shape[0]))
+    return gt, pred
+
+
+def check_same_size(path: PathLike, size: Tuple[int, int],
+                    gt_path: PathLike, gt_size: Tuple[int, int]) -> None:
+    """Raise :class:`LayoutInputError` naming ``path`` if its ``(W, H)``
+    differs from the GT's (the Java tool crashes on a smaller prediction and
+    silently crops a larger one)."""
+    if tuple(size) != tuple(gt_size):
+        raise LayoutInputError(
+            f'{path}: size {size[0]}x{size[1]} differs from the GT '
+            f'{gt_path} ({gt_size[0]}x{gt_size[1]}, WxH); predictions must '
+            f'have the GT size')
+
+
+def read_page_image(path: PathLike,
+                    size: Optional[Tuple[int, int]] = None) -> np.ndarray:
+    """Read the original page (any format OpenCV reads, JPEG included).
+
+    Args:
+        path: Page image.
+        size (tuple, optional): Expected ``(W, H)``; the page is then
+            decoded straight into a new array of that size (no second
+            full-page copy). Another size still decodes (callers check it).
+
+    Returns:
+        np.ndarray: ``HxWx3`` uint8 RGB (view on a BGR buffer). EXIF
+        orientation is ignored, as by Java's ImageIO.
+    """
+    import cv2
+    path = str(path)
+    read_image_header(path)  # named error if missing / unreadable
+    flags = cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION
+    try:
+        if size is not None:
+            dst = np.empty((size[1], size[0], 3), np.uint8)
+            image = cv2.imread(path, dst, flags)
+        else:
+            image = cv2.imread(path, flags)
+    except cv2.error as error:
+        raise LayoutInputError(
+            f'{path}: cannot decode the original image '
+            f'({str(error).strip()})') from None
+    if image is None or image.size == 0:
+        raise LayoutInputError(
+            f'{path}: cannot decode the original image (corrupt, truncated '
+            f'or unsupported format)')
+    return image[..., ::-1]
+
+
+def bgr_buffer(rgb: np.ndarray) -> Optional[np.ndarray]:
+    """The writable, C-contiguous BGR array behind an RGB view returned by
+    the readers here, or ``None`` if ``rgb`` is not such a view."""
+    if rgb.ndim != 3 or rgb.shape[2] != 3:
+        return None
+    bgr = rgb[..., ::-1]
+    return bgr if bgr.flags.c_contiguous and bgr.flags.writeable else None
+
+
+def encode_png(bgr_or_grey: np.ndarray, compression: int = 1) -> bytes:
+    """Encode a BGR (OpenCV order) or grey uint8 image as PNG bytes.
+
+    Args:
+        bgr_or_grey (np.ndarray): Contiguous ``HxWx3`` BGR or ``HxW``.
+        compression (int): zlib level 0-9; 1 is fast and label-like images
+            (large flat areas) still compress well.
+
+    Returns:
+        bytes: The PNG file.
+    """
+    import cv2
+    ok, encoded = cv2.imencode(
+        '.png', bgr_or_grey, [cv2.IMWRITE_PNG_COMPRESSION, compression])
+    if not ok:
+        raise OSError('PNG encoding failed')
+    return encoded.tobytes()
+
+
+def encode_indexed_png(indices: np.ndarray,
+                       palette: np.ndarray,
+                       level: int = 1,
+                       rows_per_chunk: int = 256) -> bytes:
+    """Encode palette indices as an 8-bit palette PNG (lossless).
+
+    The error visualisation has six colours: one byte per pixel and zlib's
+    run-length strategy make it about 8x faster to write (and 2x smaller)
+    than the same image as RGB through OpenCV, and every PNG reader shows
+    the same RGB colours.
+
+    Args:
+        indices (np.ndarray): ``HxW`` uint8 palette indices.
+        palette (np.ndarray): ``Nx3`` uint8 RGB colours (N <= 256).
+        level (int): zlib level (1 is fast; RLE does the work).
+        rows_per_chunk (int): Rows compressed per call (bounded memory).
+
+    Returns:
+        bytes: The PNG file.
+    """
+    import zlib
+    indices = np.ascontiguousarray(indices, dtype=np.uint8)
+    palette = np.asarray(palette, dtype=np.uint8).reshape(-1, 3)
+    height, width = indices.shape
+    if not 0 < len(palette) <= 256:
+        raise ValueError(f'palette needs 1..256 colours, got {len(palette)}')
+    if indices.size and int(indices.max()) >= len(palette):
+        raise ValueError(f'index {int(indices.max())} outside the palette of '
+                         f'{len(palette)} colours')
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack('>I', len(data)) + kind + data +
+                struct.pack('>I', zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    compressor = zlib.compressobj(level, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
+    parts = []
+    scanlines = np.zeros((min(rows_per_chunk, max(height, 1)), width + 1),
+                         dtype=np.uint8)  # column 0: filter type 0 (None)
+    for r0 in range(0, height, rows_per_chunk):
+        rows = indices[r0:r0 + rows_per_chunk]
+        scanlines[:len(rows), 1:] = rows
+        parts.append(compressor.compress(scanlines[:len(rows)].tobytes()))
+    parts.append(compressor.flush())
+    header = struct.pack('>IIBBBBB', width, height, 8, 3, 0, 0, 0)
+    return b''.join([
+        PNG_SIGNATURE,
+        chunk(b'IHDR', header),
+        chunk(b'PLTE', palette.tobytes()),
+        chunk(b'IDAT', b''.join(parts)),
+        chunk(b'IEND', b''),
+    ])
+
+
+def stem_of(path: PathLike) -> str:
+    """File name without its last suffix (pairing key in folder mode)."""
+    return Path(path).stem

@@ -1,0 +1,120 @@
+"""tools/visualize.py on small GT-format PNGs."""
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mmseg_pixdiva.datasets.encoding import classes_to_gt_rgb, hisdb_palette
+from mmseg_pixdiva.utils.atomic import atomic_write_image
+from mmseg_pixdiva.visualization import read_rgb
+
+TOOL = Path(__file__).resolve().parents[2] / 'tools' / 'visualize.py'
+VALUES = [1, 2, 4, 8]
+
+
+@pytest.fixture(scope='module')
+def tool():
+    spec = importlib.util.spec_from_file_location('visualize_tool', TOOL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def write_pages(folder: Path, names, shape=(6, 5), seed=0):
+    rng = np.random.default_rng(seed)
+    pages = {}
+    for name in names:
+        classes = rng.integers(0, len(VALUES), shape).astype(np.uint8)
+        atomic_write_image(folder / f'{name}.png',
+                           classes_to_gt_rgb(classes, VALUES))
+        pages[name] = classes
+    return pages
+
+
+def test_folder_of_predictions_gives_coloured_pictures(tool, tmp_path,
+                                                       capsys):
+    preds = write_pages(tmp_path / 'pred', ['a', 'b'])
+    out = tmp_path / 'out'
+    assert tool.main([str(tmp_path / 'pred'), '--label-values', '1', '2',
+                      '4', '8', '--out-dir', str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == \
+        ['a_pred.png', 'b_pred.png', 'legend.png']
+    palette = np.array(hisdb_palette(VALUES), np.uint8)
+    for name, classes in preds.items():
+        np.testing.assert_array_equal(read_rgb(out / f'{name}_pred.png'),
+                                      palette[classes])
+    assert 'written' in capsys.readouterr().out
+
+
+def test_gt_dir_pairs_by_stem_prefix_and_makes_gt_and_error_maps(
+        tool, tmp_path):
+    gts = write_pages(tmp_path / 'gt', ['page'], seed=1)
+    pred = gts['page'].copy()
+    pred[0, :] = 3  # main text where the GT may hold other classes
+    (tmp_path / 'pred').mkdir()
+    atomic_write_image(tmp_path / 'pred' / 'page.prediction.png',
+                       classes_to_gt_rgb(pred, VALUES))
+    out = tmp_path / 'out'
+    assert tool.main([str(tmp_path / 'pred' / 'page.prediction.png'),
+                      '--hisdb', '--gt-dir', str(tmp_path / 'gt'),
+                      '--out-dir', str(out)]) == 0
+    errors = read_rgb(out / 'page.prediction_errors.png')
+    correct = pred == gts['page']
+    gt_bg = gts['page'] == 0
+    # evaluator colours: black = correct background, green = correct
+    # foreground, red = background predicted as foreground
+    assert (errors[correct & gt_bg] == [0, 0, 0]).all()
+    assert (errors[correct & ~gt_bg] == [0, 127, 0]).all()
+    assert (errors[~correct & gt_bg] == [255, 0, 0]).all()
+    palette = np.array(hisdb_palette(VALUES), np.uint8)
+    np.testing.assert_array_equal(read_rgb(out / 'page.prediction_gt.png'),
+                                  palette[gts['page']])
+
+
+def test_bad_inputs_are_named_and_others_still_written(tool, tmp_path,
+                                                       capsys):
+    write_pages(tmp_path / 'pred', ['good'])
+    bad = classes_to_gt_rgb(np.zeros((3, 3), np.uint8), VALUES)
+    bad[0, 0, 2] = 77
+    atomic_write_image(tmp_path / 'pred' / 'unknown.png', bad)
+    (tmp_path / 'pred' / 'broken.png').write_bytes(b'xx')
+    out = tmp_path / 'out'
+    assert tool.main([str(tmp_path / 'pred'), '--hisdb', '--no-errors',
+                      '--out-dir', str(out)]) == 1
+    err = capsys.readouterr().err
+    assert 'broken.png: not a readable image' in err
+    assert 'unknown.png' in err and 'blue=77' in err
+    assert (out / 'good_pred.png').is_file()
+    assert not (out / 'unknown_pred.png').exists()
+
+
+def test_missing_gt_and_bad_arguments(tool, tmp_path, capsys):
+    write_pages(tmp_path / 'pred', ['lonely'])
+    (tmp_path / 'gt').mkdir()
+    assert tool.main([str(tmp_path / 'pred'), '--hisdb', '--no-errors',
+                      '--gt-dir', str(tmp_path / 'gt'),
+                      '--out-dir', str(tmp_path / 'out')]) == 1
+    assert 'lonely.png: no GT for it' in capsys.readouterr().err
+    assert tool.main([str(tmp_path / 'nothing'), '--hisdb',
+                      '--out-dir', str(tmp_path / 'out')]) == 2
+    assert 'nothing: no such file or folder' in capsys.readouterr().err
+    assert tool.main([str(tmp_path / 'pred'), '--label-values', '1', '2',
+                      '--classes', 'a', '--out-dir',
+                      str(tmp_path / 'out')]) == 2
+    assert '1 class names for 2 label values' in capsys.readouterr().err
+
+
+def test_find_partner_prefers_exact_then_longest_stem_then_suffix_order(
+        tool, tmp_path):
+    for name in ('page.png', 'page.jpg', 'page_2.png', 'other.jpg'):
+        (tmp_path / name).write_bytes(b'')
+    find = tool.find_partner
+    assert find('page_2', tmp_path, tool.IMAGE_SUFFIXES).name == 'page_2.png'
+    assert find('page_2.pred', tmp_path,
+                tool.IMAGE_SUFFIXES).name == 'page_2.png'
+    assert find('page.pred', tmp_path, tool.IMAGE_SUFFIXES).name == 'page.jpg'
+    assert find('page.pred', tmp_path, ('.png', )).name == 'page.png'
+    assert find('pages', tmp_path, tool.IMAGE_SUFFIXES) is None
+    assert find('page', tmp_path, ('.png', ),
+                exclude=tmp_path / 'page.png') is None
