@@ -3,12 +3,12 @@
 A class map holds one class index per pixel (``IGNORE_INDEX`` = 255 where
 there is no label); a palette lists one RGB colour per class.
 """
-import colorsys
 from typing import List, Optional, Sequence
 
 import numpy as np
 
-from mmseg_pixdiva.datasets.encoding import IGNORE_INDEX, hisdb_palette
+from mmseg_pixdiva.datasets.encoding import (IGNORE_INDEX, distinct_palette,
+                                             hisdb_palette)
 
 #: Colour of pixels without a label (IGNORE_INDEX) in coloured maps.
 IGNORE_COLOUR = (128, 128, 128)
@@ -109,25 +109,6 @@ def blend(image: np.ndarray, colours: np.ndarray,
     mixed = (1.0 - alpha) * image[..., :3].astype(np.float32) \
         + alpha * colours.astype(np.float32)
     return np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
-
-
-def distinct_palette(num_classes: int) -> List[List[int]]:
-    """A fixed palette of well separated colours (class 0 black).
-
-    Args:
-        num_classes (int): Number of colours.
-
-    Returns:
-        list: ``num_classes`` RGB lists; the same for every call.
-    """
-    palette = [[0, 0, 0]]
-    for i in range(1, num_classes):
-        # Golden-ratio hue steps keep neighbouring classes far apart.
-        hue = (i * 0.618033988749895) % 1.0
-        value = 1.0 if i % 2 else 0.75
-        r, g, b = colorsys.hsv_to_rgb(hue, 0.85, value)
-        palette.append([int(round(c * 255)) for c in (r, g, b)])
-    return palette[:num_classes]
 
 
 def is_bit_flag_encoding(label_values: Optional[Sequence[int]]) -> bool:
