@@ -9,6 +9,7 @@ from mmseg.registry import DATASETS
 from .encoding import distinct_palette
 from .label_discovery import discover_label_values
 from .pairing import GT_SUFFIXES, IMAGE_SUFFIXES, pair_by_stem
+from .samplers.crop_index import PAGE_CROP_KEY
 
 #: Name of the class-list cache written in the data root.
 LABEL_CACHE_NAME = 'pixdiva_label_values.json'
@@ -136,3 +137,16 @@ class PairedBlueChannelDataset(BaseSegDataset):
                     background_value=self.background_value,
                     boundary_to_background=self.boundary_to_background))
         return data_list
+
+    def get_data_info(self, idx: int) -> dict:
+        """Data info of page ``idx``.
+
+        A :class:`~mmseg_pixdiva.datasets.samplers.CropIndex` (what
+        :class:`CropsPerImageSampler` yields) also puts its crop descriptor
+        under ``'page_crop'`` for :class:`LoadPageCrop`.
+        """
+        data_info = super().get_data_info(int(idx))
+        to_dict = getattr(idx, 'to_dict', None)
+        if to_dict is not None:
+            data_info[PAGE_CROP_KEY] = to_dict()
+        return data_info

@@ -1,4 +1,5 @@
 """Data transforms."""
 from .loading import LoadBlueChannelAnnotations
+from .page_crop import LoadPageCrop
 
-__all__ = ['LoadBlueChannelAnnotations']
+__all__ = ['LoadBlueChannelAnnotations', 'LoadPageCrop']
