@@ -15,29 +15,6 @@ def _scope():
     init_default_scope('mmseg')
 
 
-@pytest.fixture
-def trusted_checkpoints():
-    """Load this test's own checkpoints with plain torch.load.
-
-    The resume tests are about the data sequence, not about the safe loader
-    of ``mmseg_pixdiva.compat.checkpoint`` (tested on its own); the files are
-    written by the test itself.
-    """
-    import torch
-    from mmengine.runner.checkpoint import CheckpointLoader
-    import mmengine.runner  # noqa: F401  (installs the compat loader first)
-    saved = dict(CheckpointLoader._schemes)
-
-    def load(filename, map_location=None):
-        return torch.load(filename, map_location=map_location,
-                          weights_only=False)
-
-    CheckpointLoader.register_scheme(prefixes='', loader=load, force=True)
-    yield
-    CheckpointLoader._schemes.clear()
-    CheckpointLoader._schemes.update(saved)
-
-
 class RecordCrops(Hook):
     """Records (page, crop_bbox) of every training sample."""
 
@@ -117,8 +94,7 @@ def run(cfg, resume=False):
     return runner, hook.seen
 
 
-def test_iter_loop_trains_validates_and_resumes(tmp_path,
-                                                trusted_checkpoints):
+def test_iter_loop_trains_validates_and_resumes(tmp_path):
     root = write_pages(tmp_path / 'root', sizes=[(96, 80), (80, 100),
                                                  (70, 90)])
     full_cfg = config(root, tmp_path / 'full', 'IterBasedTrainLoop',
@@ -139,8 +115,7 @@ def test_iter_loop_trains_validates_and_resumes(tmp_path,
     assert rest == full[4:]
 
 
-def test_epoch_loop_trains_validates_and_resumes(tmp_path,
-                                                 trusted_checkpoints):
+def test_epoch_loop_trains_validates_and_resumes(tmp_path):
     root = write_pages(tmp_path / 'root', sizes=[(96, 80), (80, 100),
                                                  (70, 90)])
     full_cfg = config(root, tmp_path / 'full', 'EpochBasedTrainLoop',
