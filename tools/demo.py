@@ -46,15 +46,12 @@ def main(argv=None) -> int:
     write_synthetic_dataset(data_root, n_train=8, n_val=2, n_test=2,
                             height=512, width=384, test_height=1024,
                             test_width=768, seed=args.seed)
-    options = [f'train_dataloader.dataset.data_root={data_root}',
-               f'val_dataloader.dataset.data_root={data_root}',
-               f'test_dataloader.dataset.data_root={data_root}',
-               f'randomness.seed={args.seed}']
+    options = [f'randomness.seed={args.seed}']
     if args.iters:
         options.append(f'train_cfg.max_iters={args.iters}')
     print('2/3 training the tiny UNet on crops of the pages', flush=True)
     run(osp.join(HERE, 'train.py'), CONFIG, '--work-dir', work_dir,
-        '--cfg-options', *options)
+        '--data-root', data_root, '--cfg-options', *options)
     with open(osp.join(work_dir, 'last_checkpoint')) as f:
         checkpoint = f.read().strip()
     predictions = osp.join(work_dir, 'predictions')
@@ -62,8 +59,9 @@ def main(argv=None) -> int:
     scores = osp.join(work_dir, 'scores')
     print('3/3 testing on the full-resolution test pages', flush=True)
     run(osp.join(HERE, 'test.py'), CONFIG, checkpoint, '--work-dir', work_dir,
-        '--out', predictions, '--show-dir', pictures, '--cfg-options',
-        *options, f'test_evaluator.0.output_dir={scores}')
+        '--data-root', data_root, '--out', predictions, '--show-dir',
+        pictures, '--cfg-options', *options,
+        f'test_evaluator.0.output_dir={scores}')
     with open(osp.join(scores, 'summary.json')) as f:
         summary = json.load(f)
     mean = summary['mean_of_pages']

@@ -21,7 +21,7 @@ import mmseg_pixdiva  # noqa: E402,F401  (compat layer before mmseg imports)
 from mmengine.config import Config, ConfigDict, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from mmseg_pixdiva.apis import resolve_auto_config  # noqa: E402
+from mmseg_pixdiva.apis import resolve_auto_config, set_data_root  # noqa: E402,E501
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -35,6 +35,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--show-dir', help='folder for the colour-coded pictures')
     parser.add_argument(
         '--show', action='store_true', help='draw pictures (in work dir)')
+    parser.add_argument(
+        '--data-root',
+        help='dataset root for the train, val and test dataloaders')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -58,6 +61,8 @@ def build_config(args: argparse.Namespace) -> Config:
         raise FileNotFoundError(f'checkpoint {args.checkpoint} not found')
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
+    if args.data_root is not None:
+        set_data_root(cfg, args.data_root)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     if args.work_dir is not None:

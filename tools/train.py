@@ -18,7 +18,7 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.logging import print_log  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from mmseg_pixdiva.apis import resolve_auto_config  # noqa: E402
+from mmseg_pixdiva.apis import resolve_auto_config, set_data_root  # noqa: E402,E501
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -35,6 +35,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         'latest checkpoint in the work dir')
     parser.add_argument(
         '--amp', action='store_true', help='automatic mixed precision')
+    parser.add_argument(
+        '--data-root',
+        help='dataset root for the train, val and test dataloaders')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -56,6 +59,8 @@ def build_config(args: argparse.Namespace) -> Config:
     """Apply the command-line flags to the config."""
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
+    if args.data_root is not None:
+        set_data_root(cfg, args.data_root)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     if args.work_dir is not None:

@@ -61,6 +61,28 @@ def dataset_label_values(cfg: Config) -> List[int]:
     return list(label_values)
 
 
+def set_data_root(cfg: Config, data_root: str) -> Config:
+    """Point the train, val and test datasets of ``cfg`` at ``data_root``.
+
+    Args:
+        cfg (Config): The config to update in place.
+        data_root (str): DeepDIVA-layout folder (``train/``, ``val/``,
+            ``test/`` each with ``data/`` and ``gt/``).
+
+    Returns:
+        Config: ``cfg`` itself.
+    """
+    cfg.data_root = data_root
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg.get(key, None)
+        if loader and loader.get('dataset', None) is not None:
+            dataset = loader['dataset']
+            while 'dataset' in dataset:  # wrappers
+                dataset = dataset['dataset']
+            dataset['data_root'] = data_root
+    return cfg
+
+
 def _replace_auto(node: Any, key: str, value: Any) -> int:
     """Replace ``key='auto'`` everywhere below ``node``; count replacements."""
     count = 0

@@ -1,0 +1,45 @@
+# The embedded demo: a tiny UNet (16 base channels, 4 levels) trained on the
+# CPU in a few minutes on synthetic DIVA-HisDB pages (tools/make_synthetic_hisdb.py,
+# `make demo` writes them to work_dirs/demo/data), tested on full-resolution
+# pages with max-merged sliding windows and scored with the DIVA metric.
+_base_ = [
+    './_base_/models/unet_tiny.py',
+    'mmseg::_base_/default_runtime.py',
+    './_base_/datasets/hisdb.py',
+    './_base_/schedules/adam_iters.py',
+]
+custom_imports = dict(imports=['mmseg_pixdiva'], allow_failed_imports=False)
+
+data_root = 'work_dirs/demo/data'
+crop_size = (128, 128)
+model = dict(
+    data_preprocessor=dict(mean='auto', std='auto', bgr_to_rgb=True),
+    decode_head=dict(
+        loss_decode=dict(
+            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0,
+            class_weight='auto')))
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=0,
+    persistent_workers=False,
+    sampler=dict(crops_per_image=50, imgs_in_memory=4),
+    dataset=dict(data_root=data_root))
+val_dataloader = dict(
+    batch_size=8,
+    num_workers=0,
+    persistent_workers=False,
+    sampler=dict(crops_per_image=20, imgs_in_memory=4),
+    dataset=dict(data_root=data_root))
+test_dataloader = dict(dataset=dict(data_root=data_root))
+
+max_iters = 400
+optim_wrapper = dict(optimizer=dict(lr=3e-3))
+param_scheduler = [
+    dict(type='PolyLR', eta_min=1e-5, power=0.9, begin=0, end=max_iters,
+         by_epoch=False)
+]
+train_cfg = dict(max_iters=max_iters, val_interval=200)
+default_hooks = dict(
+    logger=dict(interval=20),
+    checkpoint=dict(interval=200, max_keep_ckpts=2))
+env_cfg = dict(dist_cfg=dict(backend='gloo'))
