@@ -1,2 +1,2 @@
-"""engine."""
+"""Engine components (hooks)."""
 from . import hooks  # noqa: F401

@@ -1,1 +1,2 @@
-"""models."""
+"""Models: segmentors and the pure helpers they use."""
+from . import segmentors, utils  # noqa: F401

@@ -1,4 +1,5 @@
-"""hooks."""
+"""Hooks registered in mmseg's HOOKS."""
 from .colour_visualization_hook import ColourVisualizationHook
+from .gt_format_prediction_hook import GTFormatPredictionHook
 
-__all__ = ['ColourVisualizationHook']
+__all__ = ['ColourVisualizationHook', 'GTFormatPredictionHook']

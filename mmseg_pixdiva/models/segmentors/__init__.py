@@ -1,1 +1,4 @@
-"""segmentors."""
+"""Segmentors registered in mmseg's MODELS."""
+from .max_slide_encoder_decoder import MaxSlideEncoderDecoder
+
+__all__ = ['MaxSlideEncoderDecoder']

@@ -1,0 +1,147 @@
+"""EncoderDecoder whose sliding-window inference keeps the maximum logit."""
+from typing import List
+
+import torch
+from mmengine.config import ConfigDict
+from mmseg.models.segmentors import EncoderDecoder
+from mmseg.registry import MODELS
+from torch import Tensor
+
+from ..utils.sliding_window import (MERGE_MODES, batched, default_stride,
+                                    extract_windows, finalize_canvas_,
+                                    merge_windows_, new_canvas, to_pair,
+                                    window_counts, window_grid)
+
+#: Windows per forward pass when ``test_cfg.batch_windows`` is not set, by
+#: device type. CPU: measured with the tiny UNet of
+#: ``benchmarks/bench_max_slide.py`` (128x128 windows, 2 cores), 4 to 16
+#: windows per pass cost the same per window (~5 ms), 1 is ~10% slower and 32
+#: or more about twice as slow (the activations leave the caches); 8 also
+#: keeps the batch small next to the canvas. GPU: not measured here (no GPU
+#: on the development machine); GPUs need larger batches to be busy, and 32
+#: windows of 128x128 are still small in memory.
+DEFAULT_BATCH_WINDOWS = dict(cpu=8, cuda=32)
+
+
+def default_batch_windows(device: torch.device) -> int:
+    """Default windows per forward pass on ``device`` (see the table)."""
+    return DEFAULT_BATCH_WINDOWS.get(device.type, DEFAULT_BATCH_WINDOWS['cpu'])
+
+
+@MODELS.register_module()
+class MaxSlideEncoderDecoder(EncoderDecoder):
+    """mmseg's :class:`EncoderDecoder` with DeepDIVA's full-page inference.
+
+    Training, ``mode='whole'`` and every backbone, head and checkpoint are
+    the parent's. Only :meth:`slide_inference` changes: windows run in
+    batches and are merged in place into one float32 canvas per page, keeping
+    for every pixel and class the **maximum** raw logit (before softmax) over
+    the windows that cover it (``merge='max'``, DeepDIVA), or their mean
+    (``merge='mean'``, the same result as mmseg's own slide inference without
+    its page-sized temporary per window).
+
+    ``test_cfg`` keys (besides the parent's):
+
+    - ``mode`` (str): ``'slide'`` for this inference, ``'whole'`` for the
+      parent's.
+    - ``crop_size`` (tuple[int, int]): ``(h, w)`` of a window, normally the
+      training crop.
+    - ``stride`` (tuple[int, int], optional): ``(sh, sw)``; ``None`` (the
+      default) is half the crop, i.e. 50% overlap.
+    - ``merge`` (str): ``'max'`` (default) or ``'mean'``.
+    - ``batch_windows`` (int, optional): windows per forward pass; ``None``
+      (default) picks :data:`DEFAULT_BATCH_WINDOWS` for the input's device
+      (8 on CPU, 32 on CUDA).
+    - ``accumulate_on_cpu`` (bool): keep the canvas in CPU memory even when
+      the model runs on a GPU (for pages whose canvas does not fit the
+      GPU). Default False: the canvas lives on the model's device.
+
+    A page smaller than the crop (along either axis) is padded with zeros
+    (the mean colour after normalisation) to one window, and the padding is
+    dropped before merging. Peak memory is about one ``C x H x W`` float32
+    canvas per page in the batch plus one batch of windows (plus a
+    ``1 x H x W`` count map for ``'mean'``).
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if isinstance(self.test_cfg, dict) and \
+                not isinstance(self.test_cfg, ConfigDict):
+            # A config file gives a ConfigDict; a plain dict (built in
+            # code) would break the parent's attribute access `.mode`.
+            self.test_cfg = ConfigDict(self.test_cfg)
+        if self.test_cfg is not None and \
+                self.test_cfg.get('mode', 'whole') == 'slide':
+            # Fail at build time, not after the first page.
+            self._slide_settings()
+
+    def _slide_settings(self) -> dict:
+        """Validated slide settings from ``test_cfg``."""
+        cfg = self.test_cfg
+        if cfg.get('crop_size') is None:
+            raise ValueError("test_cfg.mode='slide' needs test_cfg.crop_size")
+        crop_size = to_pair(cfg['crop_size'], 'test_cfg.crop_size')
+        stride = cfg.get('stride')
+        stride = default_stride(crop_size) if stride is None \
+            else to_pair(stride, 'test_cfg.stride')
+        if stride[0] > crop_size[0] or stride[1] > crop_size[1]:
+            raise ValueError(f'test_cfg.stride {stride} is larger than '
+                             f'test_cfg.crop_size {crop_size}: pixels between '
+                             'windows would not be covered')
+        merge = cfg.get('merge', 'max')
+        if merge not in MERGE_MODES:
+            raise ValueError(f'test_cfg.merge must be one of {MERGE_MODES}, '
+                             f'got {merge!r}')
+        batch_windows = cfg.get('batch_windows')
+        if batch_windows is not None and (
+                not isinstance(batch_windows, int) or batch_windows < 1):
+            raise ValueError('test_cfg.batch_windows must be a positive int, '
+                             f'got {batch_windows!r}')
+        return dict(
+            crop_size=crop_size,
+            stride=stride,
+            merge=merge,
+            batch_windows=batch_windows,
+            accumulate_on_cpu=bool(cfg.get('accumulate_on_cpu', False)))
+
+    def slide_inference(self, inputs: Tensor,
+                        batch_img_metas: List[dict]) -> Tensor:
+        """Sliding-window inference merged in place.
+
+        Keeps mmseg's contract: the logits have the size of ``inputs`` (the
+        padded batch); ``postprocess_result`` then removes the batch padding
+        and resizes to ``ori_shape`` from the image metas as usual.
+
+        Args:
+            inputs (Tensor): ``N x 3 x H x W`` normalised images.
+            batch_img_metas (list[dict]): One meta dict per image.
+
+        Returns:
+            Tensor: ``N x C x H x W`` float32 logits (``max`` or ``mean`` of
+            the windows' raw logits), on the model's device, or on the CPU
+            with ``accumulate_on_cpu``.
+        """
+        settings = self._slide_settings()
+        crop_size, merge = settings['crop_size'], settings['merge']
+        batch_size, _, height, width = inputs.shape
+        device = torch.device('cpu') if settings['accumulate_on_cpu'] \
+            else inputs.device
+        windows = window_grid(height, width, crop_size, settings['stride'])
+        batch_windows = settings['batch_windows'] or \
+            default_batch_windows(inputs.device)
+        canvas = new_canvas((batch_size, self.out_channels, height, width),
+                            merge, device)
+        for index in range(batch_size):
+            # The head resizes its output to `img_shape` when it is a
+            # torch.Size (how mmseg marks slide windows); copy, don't mutate.
+            window_meta = dict(batch_img_metas[index],
+                               img_shape=torch.Size(crop_size))
+            for batch in batched(windows, batch_windows):
+                crops = extract_windows(inputs[index], batch, crop_size)
+                logits = self.encode_decode(crops, [window_meta] * len(batch))
+                merge_windows_(canvas[index], logits.to(device), batch, merge)
+                del crops, logits  # free before the next batch is made
+        if merge == 'mean':
+            finalize_canvas_(canvas, merge,
+                             window_counts(windows, height, width, device))
+        return canvas

@@ -1,0 +1,142 @@
+"""GTFormatPredictionHook: unit (fake runner) and inside a real test run."""
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+
+import mmseg_pixdiva  # noqa: F401
+from mmseg_pixdiva.datasets.encoding import decode_gt
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'test_models'))
+from tiny_segmentor import tiny_model_cfg  # noqa: E402
+
+LABEL_VALUES = [1, 2, 4, 8]
+
+
+def read_rgb(path):
+    import cv2
+    return cv2.imread(str(path), cv2.IMREAD_UNCHANGED)[..., ::-1]
+
+
+def fake_runner(metainfo):
+    dataset = SimpleNamespace(metainfo=metainfo)
+    return SimpleNamespace(test_dataloader=SimpleNamespace(dataset=dataset))
+
+
+def sample(classes, img_path):
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+    result = SegDataSample(metainfo=dict(img_path=img_path))
+    result.pred_sem_seg = PixelData(data=torch.as_tensor(classes)[None])
+    return result
+
+
+def test_writes_each_sample_in_gt_format(tmp_path):
+    from mmseg_pixdiva.engine.hooks import GTFormatPredictionHook
+    rng = np.random.default_rng(1)
+    first = rng.integers(0, 4, size=(30, 41))
+    second = rng.integers(0, 4, size=(25, 19))
+    hook = GTFormatPredictionHook(out_dir=str(tmp_path / 'preds'))
+    runner = fake_runner(dict(classes=list('abcd'), label_values=LABEL_VALUES))
+    hook.before_test(runner)
+    hook.after_test_iter(runner, 0, outputs=[
+        sample(first, '/data/test/data/p1.jpg'),
+        sample(second, 'x/p2.tif')
+    ])
+    assert sorted(p.name for p in (tmp_path / 'preds').iterdir()) == \
+        ['p1.png', 'p2.png']
+    for name, classes in (('p1', first), ('p2', second)):
+        rgb = read_rgb(tmp_path / 'preds' / f'{name}.png')
+        assert rgb.shape == classes.shape + (3, )
+        assert (rgb[..., :2] == 0).all()
+        assert np.array_equal(decode_gt(rgb, LABEL_VALUES), classes)
+
+
+def test_label_values_argument_overrides_metainfo(tmp_path):
+    from mmseg_pixdiva.engine.hooks import GTFormatPredictionHook
+    hook = GTFormatPredictionHook(out_dir=str(tmp_path), label_values=[9, 7])
+    runner = fake_runner(dict(classes=['a', 'b']))
+    hook.before_test(runner)
+    hook.after_test_iter(runner, 0, outputs=[sample(np.eye(3, dtype=int),
+                                                    'a.png')])
+    assert np.array_equal(read_rgb(tmp_path / 'a.png')[..., 2],
+                          np.where(np.eye(3), 7, 9))
+
+
+def test_missing_label_values_is_a_clear_error(tmp_path):
+    from mmseg_pixdiva.engine.hooks import GTFormatPredictionHook
+    hook = GTFormatPredictionHook(out_dir=str(tmp_path))
+    with pytest.raises(KeyError, match='label_values'):
+        hook.before_test(fake_runner(dict(classes=['a'])))
+
+
+def test_in_a_real_test_run(tmp_path):
+    """Runner.test with the tiny MaxSlide model: one PNG per page, the
+    page's size, decoding to the model's predicted classes."""
+    import cv2
+    from mmengine.hooks import Hook
+    from mmengine.runner import Runner
+    from mmseg.registry import HOOKS
+
+    rng = np.random.default_rng(2)
+    sizes = {'page_a': (45, 70), 'page_b': (64, 33)}
+    (tmp_path / 'img').mkdir()
+    (tmp_path / 'ann').mkdir()
+    for name, (h, w) in sizes.items():
+        cv2.imwrite(str(tmp_path / 'img' / f'{name}.jpg'),
+                    rng.integers(0, 256, (h, w, 3), dtype=np.uint8))
+        cv2.imwrite(str(tmp_path / 'ann' / f'{name}.png'),
+                    rng.integers(0, 4, (h, w), dtype=np.uint8))
+
+    recorded = {}
+
+    @HOOKS.register_module(force=True)
+    class _RecordPredictions(Hook):
+
+        def after_test_iter(self, runner, batch_idx, data_batch=None,
+                            outputs=None):
+            for s in outputs:
+                recorded[Path(s.img_path).stem] = \
+                    s.pred_sem_seg.data[0].numpy().copy()
+
+    test_cfg = dict(mode='slide', crop_size=(32, 32), merge='max')
+    pipeline = [
+        dict(type='LoadImageFromFile'),
+        dict(type='LoadAnnotations'),
+        dict(type='PackSegInputs')
+    ]
+    runner = Runner(
+        model=tiny_model_cfg(num_classes=4, test_cfg=test_cfg),
+        work_dir=str(tmp_path / 'work'),
+        test_dataloader=dict(
+            batch_size=1,
+            num_workers=0,
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            dataset=dict(
+                type='BaseSegDataset',
+                data_root=str(tmp_path),
+                data_prefix=dict(img_path='img', seg_map_path='ann'),
+                img_suffix='.jpg',
+                seg_map_suffix='.png',
+                metainfo=dict(classes=list('abcd'),
+                              palette=[[0, 0, 0]] * 4,
+                              label_values=LABEL_VALUES),
+                pipeline=pipeline)),
+        test_cfg=dict(type='TestLoop'),
+        test_evaluator=dict(type='IoUMetric'),
+        custom_hooks=[
+            dict(type='GTFormatPredictionHook',
+                 out_dir=str(tmp_path / 'preds')),
+            dict(type='_RecordPredictions')
+        ],
+        default_scope='mmseg')
+    runner.test()
+    assert sorted(p.name for p in (tmp_path / 'preds').iterdir()) == \
+        ['page_a.png', 'page_b.png']
+    for name, (h, w) in sizes.items():
+        rgb = read_rgb(tmp_path / 'preds' / f'{name}.png')
+        assert rgb.shape == (h, w, 3)
+        assert np.array_equal(decode_gt(rgb, LABEL_VALUES), recorded[name])

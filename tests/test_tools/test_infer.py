@@ -1,0 +1,215 @@
+"""tools/infer.py: outputs, resume, label-value sources and error cases."""
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import mmseg_pixdiva  # noqa: F401
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / 'tests' / 'test_models'))
+from tiny_segmentor import build_tiny_model, tiny_model_cfg  # noqa: E402
+
+CKPT_VALUES = [1, 2, 4, 8]
+CONFIG_VALUES = [16, 32, 64, 128]
+TEST_CFG = dict(mode='slide', crop_size=(32, 32), merge='max')
+
+
+def load_infer():
+    spec = importlib.util.spec_from_file_location('pixdiva_infer',
+                                                  ROOT / 'tools' / 'infer.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+infer = load_infer()
+
+
+def read_rgb(path):
+    import cv2
+    return cv2.imread(str(path), cv2.IMREAD_UNCHANGED)[..., ::-1]
+
+
+def write_config(path, with_label_values=True):
+    metainfo = dict(classes=list('abcd'))
+    if with_label_values:
+        metainfo['label_values'] = CONFIG_VALUES
+    pipeline = [
+        dict(type='LoadImageFromFile'),
+        dict(type='LoadAnnotations'),
+        dict(type='PackSegInputs')
+    ]
+    cfg = dict(
+        default_scope='mmseg',
+        custom_imports=dict(imports=['mmseg_pixdiva'],
+                            allow_failed_imports=False),
+        model=tiny_model_cfg(num_classes=4, test_cfg=TEST_CFG),
+        test_pipeline=pipeline,
+        test_dataloader=dict(
+            batch_size=1,
+            dataset=dict(type='BaseSegDataset', data_root='nowhere',
+                         metainfo=metainfo, pipeline=pipeline)))
+    path.write_text('\n'.join(f'{k} = {v!r}' for k, v in cfg.items()))
+    return path
+
+
+def write_checkpoint(path, with_label_values=True):
+    from mmengine.runner.checkpoint import save_checkpoint
+    model = build_tiny_model(num_classes=4, test_cfg=TEST_CFG)
+    meta = dict(dataset_meta=dict(classes=list('abcd'),
+                                  label_values=CKPT_VALUES)) \
+        if with_label_values else dict()
+    save_checkpoint(dict(state_dict=model.state_dict(), meta=meta),
+                    str(path))
+    return path
+
+
+@pytest.fixture(scope='module')
+def setup(tmp_path_factory):
+    import cv2
+    root = tmp_path_factory.mktemp('infer')
+    rng = np.random.default_rng(0)
+    pages = root / 'pages'
+    pages.mkdir()
+    sizes = {'p1.jpg': (45, 70), 'p2.png': (64, 33), 'p3.tif': (20, 90)}
+    for name, (h, w) in sizes.items():
+        cv2.imwrite(str(pages / name),
+                    rng.integers(0, 256, (h, w, 3), dtype=np.uint8))
+    (pages / 'notes.txt').write_text('not a page')
+    (pages / 'sub').mkdir()
+    return dict(
+        root=root, pages=pages, sizes=sizes,
+        config=write_config(root / 'cfg.py'),
+        config_bare=write_config(root / 'cfg_bare.py', False),
+        ckpt=write_checkpoint(root / 'ckpt.pth'),
+        ckpt_bare=write_checkpoint(root / 'ckpt_bare.pth', False))
+
+
+def run(setup, out, *extra, config='config', ckpt='ckpt', pages=None):
+    return infer.main([
+        str(setup[config]), str(setup[ckpt]), str(pages or setup['pages']),
+        str(out), '--device', 'cpu', *extra
+    ])
+
+
+def expected_classes(setup, page):
+    """The model's prediction through mmseg's own inference API."""
+    from mmseg.apis import inference_model, init_model
+    model = init_model(str(setup['config']), str(setup['ckpt']),
+                       device='cpu')
+    return inference_model(model, str(page)).pred_sem_seg.data[0].numpy()
+
+
+def test_writes_gt_format_for_every_image(setup, tmp_path, capsys):
+    out = tmp_path / 'out'
+    assert run(setup, out) == 0
+    assert sorted(p.name for p in out.iterdir()) == \
+        ['p1.png', 'p2.png', 'p3.png']
+    err = capsys.readouterr().err
+    assert 'warning: skipping' in err and 'notes.txt: not an image' in err
+    for name, (h, w) in setup['sizes'].items():
+        rgb = read_rgb(out / f'{Path(name).stem}.png')
+        assert rgb.shape == (h, w, 3)
+        assert (rgb[..., :2] == 0).all()
+        assert set(np.unique(rgb[..., 2])) <= set(CKPT_VALUES)
+    from mmseg_pixdiva.datasets.encoding import decode_gt
+    classes = decode_gt(read_rgb(out / 'p1.png'), CKPT_VALUES)
+    assert np.array_equal(classes,
+                          expected_classes(setup, setup['pages'] / 'p1.jpg'))
+
+
+def test_resume_skips_complete_outputs_and_redoes_broken_ones(setup,
+                                                              tmp_path):
+    out = tmp_path / 'out'
+    assert run(setup, out) == 0
+    first = {p.name: p.read_bytes() for p in out.iterdir()}
+    # A complete output is kept as it is: mark p1 by rewriting it with a
+    # different (valid, same-size) content and check it survives.
+    from mmseg_pixdiva.utils.gt_format import write_gt_format_prediction
+    write_gt_format_prediction(out / 'p1.png', np.zeros((45, 70), int),
+                               CKPT_VALUES)
+    marker = (out / 'p1.png').read_bytes()
+    (out / 'p2.png').write_bytes(first['p2.png'][:-20])  # truncated
+    write_gt_format_prediction(out / 'p3.png', np.zeros((5, 5), int),
+                               CKPT_VALUES)  # wrong size
+    assert run(setup, out) == 0
+    assert (out / 'p1.png').read_bytes() == marker
+    assert (out / 'p2.png').read_bytes() == first['p2.png']
+    assert (out / 'p3.png').read_bytes() == first['p3.png']
+    assert run(setup, out, '--overwrite') == 0
+    assert (out / 'p1.png').read_bytes() == first['p1.png']
+    assert sorted(p.name for p in out.iterdir()) == \
+        ['p1.png', 'p2.png', 'p3.png']  # no temporary file left
+
+
+def test_unreadable_page_is_named_and_the_others_are_written(setup, tmp_path,
+                                                             capsys):
+    pages = tmp_path / 'pages'
+    pages.mkdir()
+    for name in ('p1.jpg', 'p2.png'):
+        os.symlink(setup['pages'] / name, pages / name)
+    (pages / 'broken.jpg').write_bytes(b'\xff\xd8\xff garbage')
+    out = tmp_path / 'out'
+    assert run(setup, out, pages=pages) == 1
+    err = capsys.readouterr().err
+    assert str(pages / 'broken.jpg') in err and 'cannot read image' in err
+    assert sorted(p.name for p in out.iterdir()) == ['p1.png', 'p2.png']
+
+
+def test_label_values_sources(setup, tmp_path):
+    def blue_values(out):
+        return set(np.unique(read_rgb(out / 'p1.png')[..., 2]))
+
+    # The checkpoint meta wins over the config.
+    assert run(setup, tmp_path / 'a') == 0
+    assert blue_values(tmp_path / 'a') <= set(CKPT_VALUES)
+    # Without it, the config's dataset metainfo.
+    assert run(setup, tmp_path / 'b', ckpt='ckpt_bare') == 0
+    assert blue_values(tmp_path / 'b') <= set(CONFIG_VALUES)
+    # --label-values wins over both.
+    assert run(setup, tmp_path / 'c', '--label-values', '3', '5', '7', '9') \
+        == 0
+    assert blue_values(tmp_path / 'c') <= {3, 5, 7, 9}
+
+
+def test_label_value_errors(setup, tmp_path, capsys):
+    assert run(setup, tmp_path / 'a', config='config_bare',
+               ckpt='ckpt_bare') == 2
+    assert '--label-values' in capsys.readouterr().err
+    assert run(setup, tmp_path / 'b', '--label-values', '1', '2') == 2
+    assert 'model predicts 4 classes' in capsys.readouterr().err
+    assert not (tmp_path / 'a').exists() and not (tmp_path / 'b').exists()
+
+
+def test_folder_errors(setup, tmp_path, capsys):
+    assert run(setup, tmp_path / 'o', pages=tmp_path / 'missing') == 2
+    assert 'does not exist' in capsys.readouterr().err
+    empty = tmp_path / 'empty'
+    empty.mkdir()
+    (empty / 'readme.md').write_text('x')
+    assert run(setup, tmp_path / 'o', pages=empty) == 2
+    assert 'holds no image' in capsys.readouterr().err
+    clash = tmp_path / 'clash'
+    clash.mkdir()
+    for name in ('page.jpg', 'page.png'):
+        os.symlink(setup['pages'] / 'p2.png', clash / name)
+    assert run(setup, tmp_path / 'o', pages=clash) == 2
+    assert 'page.jpg, page.png' in capsys.readouterr().err
+    assert run(setup, clash / '..' / 'clash', pages=clash) == 2
+    same = tmp_path / 'same'
+    same.mkdir()
+    os.symlink(setup['pages'] / 'p2.png', same / 'p2.png')
+    assert run(setup, same, pages=same) == 2
+    assert 'would overwrite the input' in capsys.readouterr().err
+    assert not (tmp_path / 'o').exists()
+
+
+def test_missing_checkpoint_is_named(setup, tmp_path, capsys):
+    code = infer.main([str(setup['config']), str(tmp_path / 'nope.pth'),
+                       str(setup['pages']), str(tmp_path / 'o')])
+    assert code == 2
+    assert 'nope.pth' in capsys.readouterr().err

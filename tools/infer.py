@@ -1,0 +1,287 @@
+"""Segment every page of a folder and write the predictions in GT format.
+
+    python tools/infer.py CONFIG CHECKPOINT INPUT_DIR OUTPUT_DIR \
+        [--device cpu] [--cfg-options model.test_cfg.batch_windows=16] \
+        [--label-values 1 2 4 8] [--overwrite]
+
+For each image ``INPUT_DIR/<stem>.<ext>`` it writes ``OUTPUT_DIR/<stem>.png``:
+an RGB PNG of the page's size whose blue channel holds the class encoding
+(``label_values[class]``, e.g. the DIVA-HisDB bits) and red = green = 0, the
+format of the GTs. No GT is needed: the config's test pipeline is used
+without its annotation-loading step.
+
+* Files that are not images are skipped with a warning.
+* Each PNG is written atomically, so an interrupted run leaves no half-written
+  file. Running again continues where it stopped: a page whose output exists
+  and is a complete PNG of the page's size is skipped (``--overwrite`` redoes
+  every page).
+* A page that cannot be read is reported with its file name and the run goes
+  on with the other pages; the exit status is then 1.
+* The class encoding comes from ``--label-values``, else from the checkpoint
+  (``meta.dataset_meta.label_values``, saved by the training runner), else
+  from the config's dataset (``label_values`` or ``metainfo.label_values``).
+"""
+import argparse
+import copy
+import sys
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import mmseg_pixdiva  # noqa: F401  (compat layer before mmseg/mmengine)
+
+#: File suffixes read as pages (case-insensitive).
+IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
+
+
+class InferError(Exception):
+    """A problem with the inputs that stops the run before any work."""
+
+
+class PageReadError(Exception):
+    """One page cannot be read or segmented (the run continues)."""
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    from mmengine.config import DictAction
+    parser = argparse.ArgumentParser(
+        description='Segment every image of a folder and write the '
+        'predictions in GT format (blue channel = class encoding).')
+    parser.add_argument('config', help='model config file')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('input_dir', help='folder of page images')
+    parser.add_argument('output_dir', help='folder for <stem>.png outputs')
+    parser.add_argument(
+        '--device', default=None,
+        help='device, e.g. cpu or cuda:0 (default: cuda:0 if available)')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config settings, e.g. '
+        'model.test_cfg.batch_windows=16')
+    parser.add_argument(
+        '--label-values', nargs='+', type=int, default=None,
+        help='blue value of each class, in class order (default: from the '
+        'checkpoint meta, else from the config dataset)')
+    parser.add_argument(
+        '--overwrite', action='store_true',
+        help='segment every page again, even if its output is complete')
+    return parser.parse_args(argv)
+
+
+def list_pages(input_dir: Path, output_dir: Path) -> Tuple[List[Path],
+                                                           List[Path]]:
+    """Images of ``input_dir`` (sorted) and the other files skipped.
+
+    Raises:
+        InferError: Missing folder, no image, two images with the same stem
+            (both would be written to ``<stem>.png``), or an output that
+            would overwrite an input.
+    """
+    if not input_dir.is_dir():
+        raise InferError(f'input folder {input_dir} does not exist or is '
+                         'not a folder')
+    pages, skipped = [], []
+    for path in sorted(input_dir.iterdir()):
+        if not path.is_file():
+            continue
+        if path.suffix.lower() in IMAGE_SUFFIXES:
+            pages.append(path)
+        else:
+            skipped.append(path)
+    if not pages:
+        raise InferError(f'input folder {input_dir} holds no image (looked '
+                         f'for {", ".join(IMAGE_SUFFIXES)})')
+    by_stem: Dict[str, List[Path]] = {}
+    for path in pages:
+        by_stem.setdefault(path.stem, []).append(path)
+    clashes = {s: p for s, p in by_stem.items() if len(p) > 1}
+    if clashes:
+        listed = '; '.join(', '.join(p.name for p in paths)
+                           for paths in clashes.values())
+        raise InferError(
+            f'input folder {input_dir} has images with the same stem, whose '
+            f'predictions would overwrite each other: {listed}')
+    resolved_inputs = {p.resolve() for p in pages}
+    for path in pages:
+        out = output_path(output_dir, path)
+        if out.resolve() in resolved_inputs:
+            raise InferError(f'the output {out} would overwrite the input '
+                             'image of the same name; choose another '
+                             'output folder')
+    return pages, skipped
+
+
+def output_path(output_dir: Path, page: Path) -> Path:
+    from mmseg_pixdiva.utils.gt_format import gt_format_path
+    return gt_format_path(output_dir, page)
+
+
+def page_size(path: Path) -> Tuple[int, int]:
+    """``(width, height)`` of a page as the pipeline will decode it (EXIF
+    rotation applied, as OpenCV does), read from the header only."""
+    from PIL import Image
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            orientation = image.getexif().get(0x0112, 1)
+    except Exception as error:  # PIL raises many types for bad files
+        raise PageReadError(f'{path}: cannot read image ({error})') from None
+    if orientation in (5, 6, 7, 8):  # rotated by 90 degrees
+        width, height = height, width
+    return width, height
+
+
+def is_done(page: Path, out: Path) -> bool:
+    """Whether ``out`` is a complete PNG of the size of ``page``."""
+    from mmseg_pixdiva.utils.gt_format import png_size
+    size = png_size(out)
+    return size is not None and size == page_size(page)
+
+
+def find_label_values(model, cfg, override: Optional[Sequence[int]] = None
+                      ) -> Tuple[List[int], str]:
+    """The blue value of each class and where it came from.
+
+    Order: ``override`` (``--label-values``), the checkpoint's
+    ``dataset_meta``, the config's test/val/train dataset (``label_values``
+    or ``metainfo.label_values``, looking inside dataset wrappers).
+
+    Raises:
+        InferError: If none gives it, or it does not match the model's
+            number of classes.
+    """
+    values, source = None, None
+    if override:
+        values, source = list(override), '--label-values'
+    if values is None:
+        meta = getattr(model, 'dataset_meta', None) or {}
+        if meta.get('label_values') is not None:
+            values, source = meta['label_values'], 'the checkpoint meta'
+    if values is None:
+        for loader in ('test_dataloader', 'val_dataloader',
+                       'train_dataloader'):
+            dataset = (cfg.get(loader) or {}).get('dataset')
+            while dataset is not None and values is None:
+                metainfo = dataset.get('metainfo') or {}
+                values = dataset.get('label_values') or \
+                    metainfo.get('label_values')
+                dataset = dataset.get('dataset')  # wrappers: Repeat, ...
+            if values is not None:
+                source = f'the config ({loader}.dataset)'
+                break
+    if values is None:
+        raise InferError(
+            'no label values (the blue value of each class) in the '
+            'checkpoint meta (dataset_meta.label_values) nor in the config '
+            'dataset (label_values or metainfo.label_values); give them '
+            'with --label-values, e.g. --label-values 1 2 4 8')
+    values = [int(v) for v in values]
+    num_classes = getattr(model, 'out_channels', None)
+    if num_classes is not None and num_classes > 1 and \
+            len(values) != num_classes:
+        raise InferError(
+            f'{len(values)} label values {values} from {source} but the '
+            f'model predicts {num_classes} classes')
+    return values, source
+
+
+def build_pipeline(cfg):
+    """The config's test pipeline without its annotation loading."""
+    from mmengine.dataset import Compose
+    pipeline = cfg.get('test_pipeline')
+    if pipeline is None:
+        pipeline = cfg.test_dataloader.dataset.pipeline
+    # Every loader of GTs is named *Annotations (mmseg's LoadAnnotations,
+    # our LoadBlueChannelAnnotations, ...): there is no GT here.
+    pipeline = [
+        copy.deepcopy(t) for t in pipeline
+        if 'Annotation' not in str(t.get('type', ''))
+    ]
+    return Compose(pipeline)
+
+
+def segment_page(model, pipeline, page: Path):
+    """Class indices (``HxW`` numpy) of one page."""
+    import torch
+    try:
+        data = pipeline(dict(img_path=str(page)))
+    except Exception as error:
+        raise PageReadError(f'{page}: cannot read image ({error})') from None
+    if data is None:
+        raise PageReadError(f'{page}: cannot read image (empty)')
+    batch = dict(inputs=[data['inputs']], data_samples=[data['data_samples']])
+    with torch.no_grad():
+        [result] = model.test_step(batch)
+    return result.pred_sem_seg.data[0].cpu().numpy()
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = parse_args(argv)
+    from mmengine.logging import print_log
+    from mmengine.utils import ProgressBar
+
+    from mmseg_pixdiva.utils.gt_format import write_gt_format_prediction
+
+    def warn(message: str) -> None:
+        # stderr, between progress-bar lines of stdout.
+        print(f'\nwarning: {message}', file=sys.stderr, flush=True)
+
+    input_dir, output_dir = Path(args.input_dir), Path(args.output_dir)
+    try:
+        pages, skipped = list_pages(input_dir, output_dir)
+    except InferError as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 2
+    for path in skipped:
+        warn(f'skipping {path}: not an image (suffix not in '
+             f'{", ".join(IMAGE_SUFFIXES)})')
+
+    import torch
+    from mmengine.config import Config
+    from mmseg.apis import init_model
+    for path, what in ((args.config, 'config'),
+                       (args.checkpoint, 'checkpoint')):
+        if not Path(path).is_file():
+            print(f'error: {what} file {path} does not exist',
+                  file=sys.stderr)
+            return 2
+    device = args.device or ('cuda:0' if torch.cuda.is_available() else 'cpu')
+    cfg = Config.fromfile(args.config)
+    model = init_model(cfg, args.checkpoint, device=device,
+                       cfg_options=args.cfg_options)
+    try:
+        label_values, source = find_label_values(model, model.cfg,
+                                                 args.label_values)
+    except InferError as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 2
+    print_log(f'label values {label_values} (from {source}); writing to '
+              f'{output_dir}', logger='current')
+    pipeline = build_pipeline(model.cfg)
+
+    failed, done, kept = [], 0, 0
+    progress = ProgressBar(len(pages))
+    for page in pages:
+        out = output_path(output_dir, page)
+        try:
+            if not args.overwrite and out.exists() and is_done(page, out):
+                kept += 1
+            else:
+                classes = segment_page(model, pipeline, page)
+                write_gt_format_prediction(out, classes, label_values)
+                done += 1
+        except PageReadError as error:
+            failed.append(str(error))
+            print(f'\nerror: {error}', file=sys.stderr, flush=True)
+        progress.update()
+    print()
+    print_log(f'{done} pages segmented, {kept} already done, '
+              f'{len(skipped)} files skipped, {len(failed)} failed; '
+              f'outputs in {output_dir}', logger='current')
+    if failed:
+        print('pages that failed:\n  ' + '\n  '.join(failed), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
