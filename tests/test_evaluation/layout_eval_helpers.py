@@ -9,7 +9,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def shared_root() -> Path:
-    """The ``shared`` folder beside the repository (override: PIXDIVA_SHARED)."""
+    """The ``shared`` folder beside the repository (env PIXDIVA_SHARED)."""
     return Path(os.environ.get('PIXDIVA_SHARED', REPO_ROOT.parent / 'shared'))
 
 

@@ -72,7 +72,8 @@ def test_metric_equals_cli_on_the_saved_predictions(pages, tmp_path, capsys):
     capsys.readouterr()
     cli_summary = json.loads((tmp_path / 'cli' / 'summary.json').read_text())
 
-    metric_summary = json.loads((tmp_path / 'out' / 'summary.json').read_text())
+    metric_summary = json.loads(
+        (tmp_path / 'out' / 'summary.json').read_text())
     for key in la.SCORE_KEYS:
         assert metrics[f'diva/{key}'] == cli_summary['mean_of_pages'][key]
         assert metrics[f'diva/pooled_{key}'] == cli_summary['pooled'][key]

@@ -56,7 +56,8 @@ def test_toy_case_visualization_colours(case, shared):
 @pytest.mark.parametrize('case', PAGE_CASES, ids=lambda c: c['case'])
 def test_full_page_case(case, shared):
     from mmseg_pixdiva.evaluation.layout_io import read_label_pair
-    gt, pred = read_label_pair(shared / case['gt'], shared / case['prediction'])
+    gt, pred = read_label_pair(shared / case['gt'],
+                               shared / case['prediction'])
     scores = la.evaluate_layout(gt, pred)
     values = [case[key] for key in la.SCORE_KEYS]
     assert_scores(scores, values, case['per_class'], case['case'])
