@@ -2,9 +2,12 @@
 Analysis Evaluator, fast (same as the ``pixdiva-evaluate`` console script).
 
 Examples:
-    python tools/evaluate_layout.py --gt GT.png --prediction PRED.png --json result.json
-    python tools/evaluate_layout.py --gt GT.png --prediction PRED.png --original PAGE.jpg --out-dir vis/
-    python tools/evaluate_layout.py --gt-dir gt/ --prediction-dir preds/ --out-dir eval/ --no-visualization
+    python tools/evaluate_layout.py --gt GT.png --prediction PRED.png \
+        --json result.json
+    python tools/evaluate_layout.py --gt GT.png --prediction PRED.png \
+        --original PAGE.jpg --out-dir vis/
+    python tools/evaluate_layout.py --gt-dir gt/ --prediction-dir preds/ \
+        --out-dir eval/ --no-visualization
 """
 import os.path as osp
 import sys

@@ -125,7 +125,8 @@ class LayoutHistogram:
                 for b, p, g, n in zip(*index, values)]
 
     @classmethod
-    def from_sparse(cls, entries: Iterable[Sequence[int]]) -> 'LayoutHistogram':
+    def from_sparse(cls,
+                    entries: Iterable[Sequence[int]]) -> 'LayoutHistogram':
         """Inverse of :meth:`to_sparse`."""
         counts = np.zeros(HISTOGRAM_SHAPE, dtype=np.int64)
         for b, p, g, n in entries:
@@ -133,7 +134,8 @@ class LayoutHistogram:
         return cls(counts)
 
     @classmethod
-    def sum(cls, histograms: Iterable['LayoutHistogram']) -> 'LayoutHistogram':
+    def sum(cls,
+            histograms: Iterable['LayoutHistogram']) -> 'LayoutHistogram':
         """Pool several histograms (e.g. the pages of a data set)."""
         counts = np.zeros(HISTOGRAM_SHAPE, dtype=np.int64)
         for hist in histograms:

@@ -64,6 +64,7 @@ class ImageHeader(NamedTuple):
         height (int): Pixels, or -1 where the header is not parsed.
         bit_depth (int): Bits per sample (PNG), or -1.
         colour_type (str): PNG colour type name, or ``''``.
+        interlaced (bool): PNG Adam7 interlacing.
     """
     path: str
     format: str
@@ -71,6 +72,7 @@ class ImageHeader(NamedTuple):
     height: int = -1
     bit_depth: int = -1
     colour_type: str = ''
+    interlaced: bool = False
 
 
 def read_image_header(path: PathLike) -> ImageHeader:
@@ -97,11 +99,12 @@ def read_image_header(path: PathLike) -> ImageHeader:
         if len(head) < 33 or head[12:16] != b'IHDR':
             raise LayoutInputError(
                 f'{path}: corrupt PNG (no complete IHDR header)')
-        width, height, bit_depth, colour_type = struct.unpack(
-            '>IIBB', head[16:26])
+        width, height, bit_depth, colour_type, _, _, interlace = \
+            struct.unpack('>IIBBBBB', head[16:29])
         return ImageHeader(path, 'PNG', width, height, bit_depth,
                            _PNG_COLOUR_TYPES.get(colour_type,
-                                                 f'type {colour_type}'))
+                                                 f'type {colour_type}'),
+                           interlace == 1)
     if head.startswith(JPEG_SIGNATURE):
         return ImageHeader(path, 'JPEG')
     if head.startswith(b'BM'):
@@ -143,23 +146,37 @@ def check_label_header(header: ImageHeader, role: str) -> None:
                 f'8-bit grey (grey value = blue value) or RGB.')
 
 
+def _sentinel(shape: Tuple[int, ...]) -> np.ndarray:
+    """A fixed pseudo-random pattern that no real image row matches."""
+    return np.random.default_rng(0x5EED).integers(
+        0, 256, size=shape, dtype=np.uint8)
+
+
 def _decode(path: str, header: ImageHeader, flags: int) -> np.ndarray:
     import cv2  # lazy: keeps the module (and the CLI start) light
     dst = None
     if header.format == 'PNG' and header.bit_depth == 8 and \
-            header.colour_type in ('RGB', 'grey'):
+            header.colour_type in ('RGB', 'grey') and not header.interlaced:
         # Decode straight into our array; cv2.imread would otherwise copy
         # its own result into a new numpy array (a second full page).
-        channels = 3 if header.colour_type == 'RGB' else 1
-        shape = (header.height, header.width, channels)
-        dst = np.empty(shape if channels == 3 else shape[:2], np.uint8)
+        shape = (header.height, header.width, 3) \
+            if header.colour_type == 'RGB' else (header.height, header.width)
+        dst = np.empty(shape, np.uint8)
+        # With a destination, OpenCV returns it even when decoding fails
+        # half-way (truncated / corrupt file). Rows are written top to
+        # bottom, so a last row still holding this pattern means failure.
+        sentinel = _sentinel(dst.shape[1:])
+        dst[-1] = sentinel
     try:
         image = cv2.imread(path, dst, flags) if dst is not None \
             else cv2.imread(path, flags)
     except cv2.error as error:
         raise LayoutInputError(
             f'{path}: cannot decode image ({str(error).strip()})') from None
-    if image is None or image.size == 0:
+    failed = image is None or image.size == 0 or (
+        dst is not None and image is dst
+        and np.array_equal(image[-1], sentinel))
+    if failed:
         raise LayoutInputError(
             f'{path}: cannot decode image (corrupt or truncated file)')
     return image

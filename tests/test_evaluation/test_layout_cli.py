@@ -1,0 +1,223 @@
+"""pixdiva-evaluate: Java-compatible single page and folder mode."""
+import csv
+import json
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+from layout_eval_helpers import REPO_ROOT, small_page, write_rgb_png
+
+from mmseg_pixdiva.evaluation import layout_analysis as la
+from mmseg_pixdiva.evaluation.layout_cli import main
+
+
+def run_cli(capsys, *argv):
+    status = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.fixture
+def page(tmp_path):
+    gt, pred = small_page(21)
+    return (gt, pred, write_rgb_png(tmp_path / 'gt' / 'page.png', gt),
+            write_rgb_png(tmp_path / 'pred' / 'page.png', pred))
+
+
+def test_single_page_prints_the_two_lines_and_writes_valid_json(
+        page, tmp_path, capsys):
+    gt, pred, gt_path, pred_path = page
+    status, out, _ = run_cli(capsys, '--gt', gt_path, '--prediction',
+                             pred_path, '--json', tmp_path / 'r.json',
+                             '--out-dir', tmp_path / 'vis')
+    assert status == 0
+    scores = la.evaluate_layout(gt, pred)
+    assert out.splitlines() == list(la.format_console_lines(scores))
+    text = (tmp_path / 'r.json').read_text()
+    assert 'NaN' not in text
+    result = json.loads(text)
+    assert result == la.nan_to_none(json.loads(json.dumps(result)))
+    for key in la.SCORE_KEYS:
+        expected = scores[key]
+        assert result[key] == (None if np.isnan(expected) else expected)
+    assert result['per_class'] == la.nan_to_none(scores['per_class'])
+    assert result['gt'] == str(gt_path)
+    # The visualisation file shows the evaluator's colours.
+    vis = cv2.imread(str(tmp_path / 'vis' / 'page.visualization.png'))
+    assert np.array_equal(vis[..., ::-1], la.error_visualization(gt, pred))
+
+
+def test_json_has_null_for_nan(tmp_path, capsys):
+    gt = np.zeros((4, 1, 3), np.uint8)
+    gt[:, 0, 2] = [1, 1, 8, 8]  # no comment, no decoration -> NaN classes
+    write_rgb_png(tmp_path / 'gt.png', gt)
+    status, out, _ = run_cli(capsys, '--gt', tmp_path / 'gt.png',
+                             '--prediction', tmp_path / 'gt.png', '--json',
+                             tmp_path / 'r.json', '--no-visualization')
+    assert status == 0
+    result = json.loads((tmp_path / 'r.json').read_text())
+    assert result['per_class']['iu'] == [1.0, None, None, 1.0]
+    assert '[1.00|NaN|NaN|1.00]' in out
+    assert not (tmp_path / 'gt.visualization.png').exists()
+
+
+def test_visualization_defaults_to_the_prediction_folder(page, capsys):
+    _, _, gt_path, pred_path = page
+    assert run_cli(capsys, '--gt', gt_path, '--prediction', pred_path)[0] == 0
+    assert (pred_path.parent / 'page.visualization.png').is_file()
+
+
+def test_overlay_with_original(page, tmp_path, capsys):
+    gt, pred, gt_path, pred_path = page
+    photo = np.full(gt.shape, 200, np.uint8)
+    cv2.imwrite(str(tmp_path / 'page.png'), photo)
+    status, _, _ = run_cli(capsys, '--gt', gt_path, '--prediction',
+                           pred_path, '--original', tmp_path / 'page.png',
+                           '--out-dir', tmp_path / 'out')
+    assert status == 0
+    overlay = cv2.imread(str(tmp_path / 'out' / 'page.overlay.png'))[..., ::-1]
+    expected = la.error_overlay(la.error_visualization(gt, pred), photo)
+    assert np.array_equal(overlay, expected)
+
+
+def test_bad_prediction_fails_naming_the_file_and_writes_nothing(
+        page, tmp_path, capsys):
+    _, pred, gt_path, _ = page
+    small = write_rgb_png(tmp_path / 'small.png', pred[:, :-2])
+    status, out, err = run_cli(capsys, '--gt', gt_path, '--prediction',
+                               small, '--json', tmp_path / 'r.json',
+                               '--out-dir', tmp_path / 'vis')
+    assert status == 1 and out == ''
+    assert 'small.png: size 28x40 differs from the GT' in err
+    assert not (tmp_path / 'r.json').exists()
+    assert not (tmp_path / 'vis').exists()
+
+
+def test_jpeg_prediction_is_an_error(page, tmp_path, capsys):
+    _, pred, gt_path, _ = page
+    cv2.imwrite(str(tmp_path / 'pred.jpg'), pred)
+    status, _, err = run_cli(capsys, '--gt', gt_path, '--prediction',
+                             tmp_path / 'pred.jpg')
+    assert status == 1 and 'pred.jpg: the prediction is a JPEG' in err
+
+
+def test_gt_without_classes_is_an_error(tmp_path, capsys):
+    write_rgb_png(tmp_path / 'empty.png', np.zeros((3, 3, 3), np.uint8))
+    status, _, err = run_cli(capsys, '--gt', tmp_path / 'empty.png',
+                             '--prediction', tmp_path / 'empty.png')
+    assert status == 1 and 'empty.png: the GT holds no class' in err
+
+
+def test_java_short_flags_are_accepted(page, tmp_path, capsys):
+    _, _, gt_path, pred_path = page
+    status, out, _ = run_cli(capsys, '-gt', gt_path, '-p', pred_path, '-j',
+                             tmp_path / 'r.json', '-dv')
+    assert status == 0 and out.startswith('Mean IU (Jaccard index) = ')
+    assert (tmp_path / 'r.json').is_file()
+
+
+# --------------------------------------------------------------------------
+# Folder mode
+# --------------------------------------------------------------------------
+@pytest.fixture
+def folders(tmp_path):
+    pages = {}
+    for i, stem in enumerate(['p1', 'p2', 'p3']):
+        gt, pred = small_page(30 + i, height=20 + 5 * i)
+        write_rgb_png(tmp_path / 'gts' / f'{stem}.png', gt)
+        write_rgb_png(tmp_path / 'preds' / f'{stem}.png', pred)
+        pages[stem] = (gt, pred)
+    return tmp_path / 'gts', tmp_path / 'preds', pages
+
+
+def test_folder_mode_csv_summary_and_pooling(folders, tmp_path, capsys):
+    gt_dir, pred_dir, pages = folders
+    status, out, err = run_cli(capsys, '--gt-dir', gt_dir,
+                               '--prediction-dir', pred_dir, '--out-dir',
+                               tmp_path / 'out')
+    assert status == 0
+    assert '3/3' in err  # progress
+    rows = list(csv.DictReader(open(tmp_path / 'out' / 'pages.csv')))
+    assert [r['stem'] for r in rows] == ['p1', 'p2', 'p3']
+    summary = json.loads((tmp_path / 'out' / 'summary.json').read_text())
+    page_scores = [la.evaluate_layout(*pages[s]) for s in ('p1', 'p2', 'p3')]
+    for row, scores in zip(rows, page_scores):
+        assert float(row['mean_iu']) == scores['mean_iu']
+        assert float(row['iu_3']) == scores['per_class']['iu'][3]
+    pooled = la.evaluate_layout(
+        np.concatenate([pages[s][0] for s in ('p1', 'p2', 'p3')]),
+        np.concatenate([pages[s][1] for s in ('p1', 'p2', 'p3')]))
+    assert summary['pooled']['mean_iu'] == pooled['mean_iu']
+    assert summary['mean_of_pages']['mean_iu'] == pytest.approx(
+        np.mean([s['mean_iu'] for s in page_scores]), abs=1e-15)
+    assert summary['num_pages'] == 3 and len(summary['pages']) == 3
+    for stem in ('p1', 'p2', 'p3'):
+        assert (tmp_path / 'out' / f'{stem}.visualization.png').is_file()
+    assert 'pooled' in out and 'mean over pages' in out
+
+
+def test_folder_mode_refuses_unpaired_files(folders, tmp_path, capsys):
+    gt_dir, pred_dir, pages = folders
+    (pred_dir / 'p3.png').rename(pred_dir / 'p3-renamed.png')
+    status, out, err = run_cli(capsys, '--gt-dir', gt_dir,
+                               '--prediction-dir', pred_dir, '--out-dir',
+                               tmp_path / 'out', '--no-visualization')
+    assert status == 1
+    assert f'GT without prediction: {gt_dir / "p3.png"}' in err
+    assert f'prediction without GT: {pred_dir / "p3-renamed.png"}' in err
+    assert not (tmp_path / 'out').exists()
+    status, _, err = run_cli(capsys, '--gt-dir', gt_dir, '--prediction-dir',
+                             pred_dir, '--out-dir', tmp_path / 'out',
+                             '--no-visualization', '--skip-unpaired')
+    assert status == 0 and 'warning: 2 unpaired' in err
+    summary = json.loads((tmp_path / 'out' / 'summary.json').read_text())
+    assert [p['stem'] for p in summary['pages']] == ['p1', 'p2']
+
+
+def test_folder_mode_reports_every_bad_page_before_decoding(
+        folders, tmp_path, capsys):
+    gt_dir, pred_dir, pages = folders
+    write_rgb_png(pred_dir / 'p1.png', pages['p1'][1][:-1])
+    (pred_dir / 'p2.png').write_bytes(b'garbage')
+    status, _, err = run_cli(capsys, '--gt-dir', gt_dir, '--prediction-dir',
+                             pred_dir, '--out-dir', tmp_path / 'out')
+    assert status == 1 and '2 page(s) cannot be evaluated' in err
+    assert 'p1.png: size' in err and 'p2.png: the prediction is not a PNG' \
+        in err
+    assert not (tmp_path / 'out').exists()
+
+
+def test_folder_mode_pairs_by_stem_across_suffixes(folders, tmp_path, capsys):
+    gt_dir, pred_dir, pages = folders
+    (pred_dir / 'p1.png').rename(pred_dir / 'p1.bmp')  # still a PNG inside
+    status, _, _ = run_cli(capsys, '--gt-dir', gt_dir, '--prediction-dir',
+                           pred_dir, '--out-dir', tmp_path / 'out', '-dv')
+    assert status == 0
+    rows = list(csv.DictReader(open(tmp_path / 'out' / 'pages.csv')))
+    assert rows[0]['prediction'].endswith('p1.bmp')
+
+
+def test_cli_starts_without_torch_or_mmseg(page, tmp_path):
+    _, _, gt_path, pred_path = page
+    code = ('import sys\n'
+            'from mmseg_pixdiva.evaluation.layout_cli import main\n'
+            f'status = main(["--gt", {str(gt_path)!r}, "--prediction", '
+            f'{str(pred_path)!r}, "--no-visualization"])\n'
+            "print(status, 'torch' in sys.modules, 'mmseg' in sys.modules, "
+            "'mmengine' in sys.modules)")
+    result = subprocess.run([sys.executable, '-c', code], cwd=REPO_ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == '0 False False False'
+
+
+def test_tools_script_runs(page):
+    _, _, gt_path, pred_path = page
+    result = subprocess.run(
+        [sys.executable, str(REPO_ROOT / 'tools' / 'evaluate_layout.py'),
+         '--gt', str(gt_path), '--prediction', str(pred_path), '-dv'],
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith('Mean IU (Jaccard index) = ')
