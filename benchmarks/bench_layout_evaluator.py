@@ -29,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -109,6 +110,34 @@ def make_pages(tmp: Path):
     return pages
 
 
+def phase_times(gt: str, pred: str, repeat: int) -> dict:
+    """In-process seconds of each step on one page (median of runs)."""
+    from mmseg_pixdiva.evaluation import layout_analysis as la
+    from mmseg_pixdiva.evaluation import layout_io as lio
+    steps = {'decode GT + prediction (2 threads)': [],
+             'count histogram (no visualisation)': [],
+             'scores from the histogram': [],
+             'count + paint + palette PNG (one pass, zlib in a thread)': []}
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        gt_rgb, pred_rgb = lio.read_label_pair(gt, pred)
+        t1 = time.perf_counter()
+        hist = la.layout_histogram(gt_rgb, pred_rgb)
+        t2 = time.perf_counter()
+        la.layout_scores(hist)
+        t3 = time.perf_counter()
+        writer = lio.IndexedPngWriter(gt_rgb.shape[1], gt_rgb.shape[0],
+                                      la.VIS_PALETTE)
+        la.layout_histogram_and_errors(gt_rgb, pred_rgb,
+                                       on_rows=writer.add_rows)
+        writer.finish()
+        t4 = time.perf_counter()
+        del gt_rgb, pred_rgb
+        for key, seconds in zip(steps, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+            steps[key].append(seconds)
+    return {k: statistics.median(v) for k, v in steps.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--repeat', type=int, default=3)
@@ -156,6 +185,7 @@ def main() -> None:
             rows[f'folder_{"vis" if vis else "no_vis"}'] = dict(
                 median=result['median'] / n, best=result['best'] / n,
                 rss=result['rss'])
+        phases = phase_times(pages[-1][1], pages[-1][2], args.repeat)
         for key, results in per_page.items():
             if results:
                 rows[key] = dict(
@@ -167,7 +197,11 @@ def main() -> None:
                                                   JAVA_PUBLISHED['no_vis'])
     java_vis = rows.get('java_vis', {}).get('median', JAVA_PUBLISHED['vis'])
     source = 'measured here' if args.java_jar else 'published'
+    load = ', '.join(f'{x:.1f}' for x in os.getloadavg())
     lines = [
+        f'{os.cpu_count()} cores; load average at the end {load} (other '
+        f'processes slow every row alike; compare the ratios).',
+        '',
         f'| run (per 4872x6496 page, {n} pages) | seconds (median) | best '
         f'| peak RSS MB | speed-up vs Java ({source}) | x decode floor |',
         '|---|---|---|---|---|---|',
@@ -196,6 +230,9 @@ def main() -> None:
             f'{JAVA_PUBLISHED["no_vis"]} / {JAVA_PUBLISHED["vis"]} (vis) | '
             f'- | {JAVA_PUBLISHED["rss_mb"][0]}-{JAVA_PUBLISHED["rss_mb"][1]}'
             f' | 1.0x | - |')
+    lines += ['', f'In-process steps on {pages[-1][0]} (median, seconds):', '',
+              '| step | seconds |', '|---|---|']
+    lines += [f'| {k} | {v:.3f} |' for k, v in phases.items()]
     table = '\n'.join(lines)
     print(table)
     if args.markdown:

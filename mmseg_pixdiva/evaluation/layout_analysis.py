@@ -25,7 +25,8 @@ starts in a fraction of a second.
 import math
 from concurrent.futures import ThreadPoolExecutor
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import (Callable, Dict, Iterable, List, Optional, Sequence,
+                    Tuple)
 
 import numpy as np
 
@@ -526,7 +527,7 @@ def error_indices(gt_rgb: np.ndarray,
     gt_blue, gt_red, pred_blue = _label_planes(gt_rgb, pred)
     height, width = gt_blue.shape
     if num_classes is None:
-        num_classes = int(gt_blue.max()).bit_length() if gt_blue.size else 1
+        num_classes = gt_num_classes(gt_rgb)
     table = error_index_table(max(1, num_classes))
     if out is None:
         out = np.empty((height, width), dtype=np.uint8)
@@ -550,6 +551,65 @@ def error_indices(gt_rgb: np.ndarray,
 
     _run_chunks(paint, chunks, threads)
     return out
+
+
+def gt_num_classes(gt_rgb: np.ndarray) -> int:
+    """``L`` of a GT image: the bit length of its largest blue value."""
+    gt_blue = gt_rgb[..., 2] if gt_rgb.ndim == 3 else gt_rgb
+    return int(gt_blue.max()).bit_length() if gt_blue.size else 0
+
+
+def layout_histogram_and_errors(
+        gt_rgb: np.ndarray,
+        pred: np.ndarray,
+        on_rows: Optional[Callable[[np.ndarray], None]] = None,
+        out: Optional[np.ndarray] = None,
+        rows_per_chunk: Optional[int] = None
+) -> Tuple[LayoutHistogram, Optional[np.ndarray]]:
+    """Count a page and paint its error visualisation in one pass.
+
+    Each row chunk's codes are built once and feed both the histogram and
+    the colour lookup; the chunk's colour indices go to ``on_rows`` (e.g. a
+    streaming PNG writer that compresses in another thread while the next
+    chunk is counted), so the full-page index image is only allocated if
+    ``out`` is given.
+
+    Args:
+        gt_rgb (np.ndarray): ``HxWx3`` uint8 RGB GT.
+        pred (np.ndarray): ``HxWx3`` uint8 RGB prediction (or ``HxW``).
+        on_rows (callable, optional): Called with each chunk's ``rows x W``
+            uint8 indices, top to bottom (the array is reused afterwards:
+            copy what you keep).
+        out (np.ndarray, optional): ``HxW`` uint8 to receive all indices.
+        rows_per_chunk (int, optional): See :func:`layout_histogram`.
+
+    Returns:
+        tuple: ``(histogram, out)``.
+    """
+    gt_blue, gt_red, pred_blue = _label_planes(gt_rgb, pred)
+    height, width = gt_blue.shape
+    table = error_index_table(max(1, gt_num_classes(gt_rgb)))
+    if out is not None and (out.shape != (height, width) or
+                            out.dtype != np.uint8 or
+                            not out.flags.c_contiguous):
+        raise ValueError(f'out must be C-contiguous uint8 of shape '
+                         f'{(height, width)}, got {out.dtype} {out.shape}')
+    chunks = _row_chunks(height, width, rows_per_chunk)
+    total = np.zeros(_NUM_CODES, dtype=np.int64)
+    if chunks:
+        max_rows = max(r1 - r0 for r0, r1 in chunks)
+        buffer = _CodeBuffer(max_rows, width)
+        scratch = np.empty((max_rows, width), dtype=np.uint8)
+        for r0, r1 in chunks:
+            codes = buffer.fill(gt_blue[r0:r1],
+                                None if gt_red is None else gt_red[r0:r1],
+                                pred_blue[r0:r1])
+            total += np.bincount(codes, minlength=_NUM_CODES)
+            target = out[r0:r1] if out is not None else scratch[:r1 - r0]
+            np.take(table, codes, mode='clip', out=target.reshape(-1))
+            if on_rows is not None:
+                on_rows(target)
+    return LayoutHistogram(total.reshape(HISTOGRAM_SHAPE)), out
 
 
 def error_visualization(gt_rgb: np.ndarray,

@@ -122,50 +122,62 @@ class Progress:
 # --------------------------------------------------------------------------
 # One page
 # --------------------------------------------------------------------------
-def score_page(gt_path: str, pred_path: str, jobs: int = 2):
-    """Read and score one page.
+def evaluate_page(gt_path: str,
+                  pred_path: str,
+                  jobs: int = 2,
+                  visualize: bool = True,
+                  original_path: Optional[str] = None):
+    """Read, score and (optionally) visualise one page.
+
+    With the visualisation, counting and painting share one pass over the
+    page and the palette PNG is compressed in a background thread while
+    the next rows are counted.
 
     Returns:
-        tuple: ``(scores, histogram, gt, pred)`` (the decoded images are
-        returned for the visualisation).
+        tuple: ``(scores, histogram, files)`` where ``files`` is a list of
+        ``(suffix, png_bytes)`` still to be written.
     """
     gt, pred = lio.read_label_pair(gt_path, pred_path, parallel=jobs > 1)
-    hist = la.layout_histogram(gt, pred)
+    height, width = gt.shape[:2]
+    writer = indices = None
+    if visualize:
+        import numpy as np
+        writer = lio.IndexedPngWriter(width, height, la.VIS_PALETTE)
+        indices = np.empty((height, width), np.uint8) \
+            if original_path else None
+        hist, indices = la.layout_histogram_and_errors(
+            gt, pred, on_rows=writer.add_rows, out=indices)
+    else:
+        hist = la.layout_histogram(gt, pred)
+    del gt, pred  # free both pages (before reading an original page)
     if hist.num_classes == 0:
         raise lio.LayoutInputError(
             f'{gt_path}: the GT holds no class (every blue value is 0); the '
             f'evaluator derives the classes from the GT')
-    return la.layout_scores(hist), hist, gt, pred
+    scores = la.layout_scores(hist)
+    files = []
+    if writer is not None:
+        files.append((VISUALIZATION_SUFFIX, writer.finish()))
+    if indices is not None:
+        files.append((OVERLAY_SUFFIX,
+                      render_overlay(indices, original_path, gt_path)))
+    return scores, hist, files
 
 
-def render_visualizations(indices, original_path: Optional[str],
-                          gt_path: str) -> List[Tuple[str, bytes]]:
-    """Encode the error visualisation (and its overlay on the page) as PNG.
-
-    The visualisation is stored as a palette PNG (six colours, one byte per
-    pixel): the same colours as the Java tool's RGB file, far faster to
-    write.
+def render_overlay(indices, original_path: str, gt_path: str) -> bytes:
+    """The error colours blended on the page image, as PNG bytes.
 
     Args:
-        indices (np.ndarray): ``HxW`` from
-            :func:`~mmseg_pixdiva.evaluation.layout_analysis.error_indices`.
-        original_path (str, optional): Page image for the overlay.
+        indices (np.ndarray): ``HxW`` visualisation indices.
+        original_path (str): Page image (JPEG fine).
         gt_path (str): Named if the page size differs.
-
-    Returns:
-        list: ``[(suffix, png_bytes), ...]``.
     """
-    files = [(VISUALIZATION_SUFFIX,
-              lio.encode_indexed_png(indices, la.VIS_PALETTE))]
-    if original_path:
-        page = lio.read_page_image(original_path, size=indices.shape[::-1])
-        lio.check_same_size(original_path, (page.shape[1], page.shape[0]),
-                            gt_path, (indices.shape[1], indices.shape[0]))
-        page_bgr = page[..., ::-1]  # OpenCV's own (contiguous) buffer
-        la.error_overlay(indices, page_bgr, out=page_bgr,
-                         channel_order='bgr')
-        files.append((OVERLAY_SUFFIX, lio.encode_png(page_bgr)))
-    return files
+    page = lio.read_page_image(original_path, size=indices.shape[::-1])
+    lio.check_same_size(original_path, (page.shape[1], page.shape[0]),
+                        gt_path, (indices.shape[1], indices.shape[0]))
+    page_bgr = page[..., ::-1]  # OpenCV's own (contiguous) buffer
+    la.error_overlay(indices, page_bgr, out=page_bgr, channel_order='bgr')
+    return lio.encode_png(page_bgr)
 
 
 def run_single(args: argparse.Namespace) -> int:
@@ -173,22 +185,18 @@ def run_single(args: argparse.Namespace) -> int:
         if not value:
             raise SystemExit(f'pixdiva-evaluate: error: {flag} is required '
                              f'(or use --gt-dir/--prediction-dir)')
-    scores, _, gt, pred = score_page(args.gt, args.prediction, args.jobs)
+    scores, _, files = evaluate_page(args.gt, args.prediction, args.jobs,
+                                     not args.no_visualization,
+                                     args.original)
     outputs = []
     if args.json:
         outputs.append(('text', args.json,
                         report.dumps_json(report.page_record(
                             scores, args.gt, args.prediction))))
-    if not args.no_visualization:
-        out_dir = Path(args.out_dir or Path(args.prediction).parent)
-        stem = lio.stem_of(args.prediction)
-        indices = la.error_indices(gt, pred, scores['num_classes'])
-        del gt, pred  # free both pages before reading the original
-        for suffix, data in render_visualizations(indices, args.original,
-                                                  args.gt):
-            outputs.append(('bytes', out_dir / (stem + suffix), data))
-    else:
-        del gt, pred
+    out_dir = Path(args.out_dir or Path(args.prediction).parent)
+    stem = lio.stem_of(args.prediction)
+    for suffix, data in files:
+        outputs.append(('bytes', out_dir / (stem + suffix), data))
     # Everything is computed: only now write (each file atomically).
     for kind, path, data in outputs:
         if kind == 'text':
@@ -288,16 +296,11 @@ def run_folder(args: argparse.Namespace) -> int:
     progress = Progress(len(pairs), enabled=not args.quiet)
     rows, page_scores, histograms = [], [], []
     for stem, gt_path, pred_path in pairs:
-        scores, hist, gt, pred = score_page(gt_path, pred_path, args.jobs)
-        if not args.no_visualization:
-            indices = la.error_indices(gt, pred, scores['num_classes'])
-            del gt, pred  # free both pages before reading the original
-            for suffix, data in render_visualizations(
-                    indices, originals.get(stem), gt_path):
-                atomic_write_bytes(out_dir / (stem + suffix), data)
-            del indices
-        else:
-            del gt, pred
+        scores, hist, files = evaluate_page(
+            gt_path, pred_path, args.jobs, not args.no_visualization,
+            originals.get(stem))
+        for suffix, data in files:
+            atomic_write_bytes(out_dir / (stem + suffix), data)
         page_scores.append(scores)
         histograms.append(hist)
         rows.append(report.page_record(scores, gt_path, pred_path, stem))

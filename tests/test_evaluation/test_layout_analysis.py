@@ -230,6 +230,20 @@ def test_error_indices_match_rgb_and_threads():
                           la.error_visualization(gt, pred))
 
 
+@pytest.mark.parametrize('rows', [None, 1, 7])
+def test_one_pass_histogram_and_errors_equal_the_separate_passes(rows):
+    gt, pred = small_page(8)
+    streamed = []
+    hist, indices = la.layout_histogram_and_errors(
+        gt, pred, on_rows=lambda r: streamed.append(r.copy()),
+        out=np.empty(gt.shape[:2], np.uint8), rows_per_chunk=rows)
+    assert hist == la.layout_histogram(gt, pred)
+    assert np.array_equal(indices, la.error_indices(gt, pred))
+    assert np.array_equal(np.concatenate(streamed), indices)
+    hist_only, none = la.layout_histogram_and_errors(gt, pred)
+    assert hist_only == hist and none is None
+
+
 def test_overlay_keeps_black_and_blends_errors():
     error = np.zeros((2, 2, 3), np.uint8)
     error[0, 0] = la.VIS_RED
