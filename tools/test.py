@@ -11,65 +11,39 @@ encoding in the blue channel, same size and stem as the page).
 the ColourVisualizationHook.
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
 import mmseg_pixdiva  # noqa: E402,F401  (compat layer before mmseg imports)
-from mmengine.config import Config, ConfigDict, DictAction  # noqa: E402
+from mmengine.config import Config, ConfigDict  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from mmseg_pixdiva.apis import resolve_auto_config, set_data_root  # noqa: E402,E501
+from mmseg_pixdiva.apis import resolve_auto_config  # noqa: E402
+from mmseg_pixdiva.apis.runner_cli import (add_runner_arguments,  # noqa: E402
+                                           load_runner_config)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Test a segmentor')
     parser.add_argument('config', help='config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='where to save logs and metrics')
     parser.add_argument(
         '--out', help='folder for predictions in the GT format (PNG)')
     parser.add_argument(
         '--show-dir', help='folder for the colour-coded pictures')
     parser.add_argument(
         '--show', action='store_true', help='draw pictures (in work dir)')
-    parser.add_argument(
-        '--data-root',
-        help='dataset root for the train, val and test dataloaders')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, e.g. test_dataloader.batch_size=1')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_runner_arguments(parser)
+    return parser.parse_args(argv)
 
 
 def build_config(args: argparse.Namespace) -> Config:
     """Apply the command-line flags to the config."""
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint {args.checkpoint} not found')
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.data_root is not None:
-        set_data_root(cfg, args.data_root)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = load_runner_config(args)
     cfg.load_from = args.checkpoint
     if args.out is not None:
         hooks = [h for h in cfg.get('custom_hooks', None) or []
