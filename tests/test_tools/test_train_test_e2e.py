@@ -94,7 +94,6 @@ def test_two_process_cpu_launch(data_root, tmp_path):
 def test_stock_backbone_config_trains_one_iteration(data_root, tmp_path):
     log = train(data_root, tmp_path / 'r18', 'train_cfg.max_iters=1',
                 'val_cfg=None', 'val_dataloader=None', 'val_evaluator=None',
-                'default_hooks.visualization=None',
                 config=str(REPO / 'configs' / 'hisdb_deeplabv3plus_r18.py'))
     assert 'Iter(train) [1/1]' in log
     assert 'ResNetV1c' in log or 'ResNet' in log
