@@ -100,6 +100,9 @@ param_scheduler = [
          by_epoch=False),
 ]
 train_cfg = dict(max_iters=max_iters, val_interval=500)
+# mmengine's ValLoop would score only len(dataset) = 2 of the 80 validation
+# crops; CropsValLoop scores all of them.
+val_cfg = dict(type='CropsValLoop')
 default_hooks = dict(
     logger=dict(interval=50),
     checkpoint=dict(interval=500, max_keep_ckpts=2),
