@@ -12,6 +12,7 @@ tools do not know 'auto': use our ``tools/*.py`` or write the numbers (e.g.
 from ``tools/analyze_dataset.py``).
 """
 import copy
+import os.path as osp
 from typing import Any, List, Optional
 
 from mmengine.config import Config
@@ -127,10 +128,18 @@ def training_statistics(cfg: Config) -> dict:
         raise ValueError(
             "'auto' statistics need a PairedBlueChannelDataset with GTs as "
             'the training dataset')
+    data_root = dataset.data_root or ''
+
+    def relative(path: str) -> str:
+        # The built dataset has already joined its prefixes with data_root;
+        # the statistics want them relative to it (joining a relative root
+        # twice would give root/root/train/data).
+        return osp.relpath(path, data_root) if data_root else path
+
     return load_or_compute_statistics(
-        dataset.data_root or '',
-        img_dir=prefix['img_path'],
-        gt_dir=prefix['seg_map_path'],
+        data_root,
+        img_dir=relative(prefix['img_path']),
+        gt_dir=relative(prefix['seg_map_path']),
         label_values=dataset.label_values,
         boundary_to_background=dataset.boundary_to_background,
         background_value=dataset.background_value)

@@ -1,2 +1,3 @@
-"""Engine components (hooks)."""
+"""Engine components (hooks, loops)."""
 from . import hooks  # noqa: F401
+from . import runner  # noqa: F401
