@@ -6,7 +6,9 @@ param_scheduler = [
          by_epoch=False)
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=20000, val_interval=2000)
-val_cfg = dict(type='ValLoop')
+# Every crop of the validation sampler is scored (ValLoop would keep only
+# len(dataset) results: one per page).
+val_cfg = dict(type='CropsValLoop')
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
