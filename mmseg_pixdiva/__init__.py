@@ -28,7 +28,7 @@ REGISTRATION_MODULE = 'mmseg_pixdiva.registration'
 
 #: mmseg registries our components are registered in.
 _REGISTRIES = ('DATASETS', 'TRANSFORMS', 'DATA_SAMPLERS', 'MODELS',
-               'METRICS', 'HOOKS', 'VISUALIZERS', 'VISBACKENDS')
+               'METRICS', 'HOOKS', 'LOOPS', 'VISUALIZERS', 'VISBACKENDS')
 
 
 def register_all_modules() -> None:

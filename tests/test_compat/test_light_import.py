@@ -2,6 +2,8 @@
 import subprocess
 import sys
 
+import pytest
+
 
 def run_python(code: str) -> str:
     result = subprocess.run([sys.executable, '-c', code], capture_output=True,
@@ -17,13 +19,26 @@ def test_import_loads_neither_torch_nor_mmseg():
     assert out == 'False False'
 
 
-def test_components_resolve_through_mmseg_registries_lazily():
+COMPONENTS = [('DATASETS', 'HisDBDataset'),
+              ('DATASETS', 'PairedBlueChannelDataset'),
+              ('TRANSFORMS', 'LoadBlueChannelAnnotations'),
+              ('TRANSFORMS', 'LoadPageCrop'),
+              ('DATA_SAMPLERS', 'CropsPerImageSampler'),
+              ('MODELS', 'MaxSlideEncoderDecoder'),
+              ('METRICS', 'DIVALayoutMetric'),
+              ('HOOKS', 'ColourVisualizationHook'),
+              ('HOOKS', 'GTFormatPredictionHook'),
+              ('LOOPS', 'CropsValLoop')]
+
+
+@pytest.mark.parametrize('registry, name', COMPONENTS)
+def test_components_resolve_through_mmseg_registries_lazily(registry, name):
+    # Each lookup in a fresh process, as the first thing a runner would do.
     out = run_python(
         'import mmseg_pixdiva\n'
-        'from mmseg.registry import DATASETS, TRANSFORMS\n'
-        "print(DATASETS.get('HisDBDataset').__name__,"
-        " TRANSFORMS.get('LoadBlueChannelAnnotations').__name__)")
-    assert out == 'HisDBDataset LoadBlueChannelAnnotations'
+        f'from mmseg.registry import {registry}\n'
+        f"print({registry}.get('{name}').__name__)")
+    assert out == name
 
 
 def test_registration_also_works_when_mmseg_was_imported_first():
