@@ -14,7 +14,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.pixdiva-installed
 DEMO_DIR ?= work_dirs/demo
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test bench bench-real clean
 
 install: $(STAMP)
 
@@ -32,8 +32,15 @@ demo: install
 test: install
 	$(PY) -m pytest -q tests
 
+# Side-by-side benchmarks (run on a quiet machine; see docs/benchmarks.md).
 bench: install
-	$(PY) benchmarks/run_all.py
+	$(PY) benchmarks/bench_layout_evaluator.py --repeat 3
+	$(PY) benchmarks/bench_crop_sampler.py
+	$(PY) benchmarks/bench_max_slide.py
+
+# The real-page recipe (~30 min on 2 CPU cores).
+bench-real: install
+	$(PY) benchmarks/real_pages.py run
 
 clean:
 	rm -rf $(VENV) work_dirs *.egg-info
