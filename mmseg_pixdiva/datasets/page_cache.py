@@ -33,7 +33,7 @@ import shutil
 import tempfile
 import time
 import warnings
-from typing import Callable, Dict, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import mmap
 import numpy as np
@@ -51,6 +51,47 @@ _NAMED: Dict[str, 'SharedPageCache'] = {}
 def _ram_dir() -> Optional[str]:
     return '/dev/shm' if osp.isdir('/dev/shm') and os.access(
         '/dev/shm', os.W_OK) else None
+
+
+_FOLDER_PREFIX = 'pixdiva-pages-'
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by another user
+        return True
+    return True
+
+
+def remove_orphaned_page_folders(parent: str) -> List[str]:
+    """Delete page folders whose owner process no longer exists.
+
+    Page files live in RAM (``/dev/shm``); a run killed by a signal never
+    reaches its ``atexit`` clean-up, and its pages would hold memory until
+    reboot.
+
+    Args:
+        parent (str): Where the page folders are created.
+
+    Returns:
+        list[str]: The folders removed.
+    """
+    removed = []
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return removed
+    for name in names:
+        if not name.startswith(_FOLDER_PREFIX):
+            continue
+        pid = name[len(_FOLDER_PREFIX):].split('-', 1)[0]
+        if pid.isdigit() and not _pid_alive(int(pid)):
+            shutil.rmtree(osp.join(parent, name), ignore_errors=True)
+            removed.append(name)
+    return removed
 
 
 class SharedPageCache:
@@ -87,8 +128,12 @@ class SharedPageCache:
                                                self.capacity * _NUM_FIELDS)
         self._tick = multiprocessing.RawValue('q', 0)
         self._streams = []
+        parent = directory or _ram_dir()
+        remove_orphaned_page_folders(parent)
+        # The owner's pid in the name lets a later run remove the folder if
+        # this process is killed before its atexit handler runs.
         self.folder = tempfile.mkdtemp(
-            prefix='pixdiva-pages-', dir=directory or _ram_dir())
+            prefix=f'{_FOLDER_PREFIX}{os.getpid()}-', dir=parent)
         self._owner = os.getpid()
         atexit.register(self.close)
 

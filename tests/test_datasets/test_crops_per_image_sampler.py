@@ -289,3 +289,27 @@ def test_failed_decode_frees_the_slot(tmp_path):
     assert sampler.cache.resident_pages() == 0
     out = dataset[CropIndex(0, 1, sampler.stream, 1, 0, 0, 1)]
     assert out['img'].shape == (32, 32, 3)
+
+
+def test_page_folders_of_killed_runs_are_removed(tmp_path):
+    import subprocess
+    import sys
+
+    from mmseg_pixdiva.datasets.page_cache import (
+        SharedPageCache, remove_orphaned_page_folders)
+    # A process that exited without cleaning up (as when killed).
+    dead = subprocess.run([sys.executable, '-c', 'import os; print(os.getpid())'],
+                          capture_output=True, text=True).stdout.strip()
+    orphan = tmp_path / f'pixdiva-pages-{dead}-abc'
+    orphan.mkdir()
+    (orphan / 'slot0-1').write_bytes(b'page')
+    unrelated = tmp_path / 'pixdiva-pages-notapid'
+    unrelated.mkdir()
+    cache = SharedPageCache(1, directory=str(tmp_path))
+    try:
+        assert not orphan.exists() and unrelated.exists()
+        # A live owner's folder (this process's cache) is kept.
+        assert remove_orphaned_page_folders(str(tmp_path)) == []
+        assert os.path.isdir(cache.folder)
+    finally:
+        cache.close()
