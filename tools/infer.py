@@ -27,10 +27,10 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import mmseg_pixdiva  # noqa: F401  (compat layer before mmseg/mmengine)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-#: File suffixes read as pages (case-insensitive).
-IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
+import mmseg_pixdiva  # noqa: E402,F401  (compat layer before mmseg/mmengine)
+from mmseg_pixdiva.datasets.pairing import IMAGE_SUFFIXES  # noqa: E402,E501  (pages read)
 
 
 class InferError(Exception):

@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mmseg_pixdiva.datasets.encoding import (  # noqa: E402
     decode_gt, hisdb_class_name)
+from mmseg_pixdiva.datasets.pairing import IMAGE_SUFFIXES  # noqa: E402
 from mmseg_pixdiva.utils.atomic import atomic_write_image  # noqa: E402
 from mmseg_pixdiva.visualization import (  # noqa: E402
     is_bit_flag_encoding, legend_image, page_pictures, read_rgb,
@@ -34,7 +35,6 @@ from mmseg_pixdiva.visualization import (  # noqa: E402
 
 #: Every combination of the four DIVA-HisDB bits (blue 1..15).
 HISDB_ALL_VALUES = list(range(1, 16))
-IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.tif', '.tiff', '.bmp')
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
