@@ -33,14 +33,14 @@ val_dataloader = dict(
     dataset=dict(data_root=data_root))
 test_dataloader = dict(dataset=dict(data_root=data_root))
 
-max_iters = 400
+max_iters = 1000
 optim_wrapper = dict(optimizer=dict(lr=3e-3))
 param_scheduler = [
     dict(type='PolyLR', eta_min=1e-5, power=0.9, begin=0, end=max_iters,
          by_epoch=False)
 ]
-train_cfg = dict(max_iters=max_iters, val_interval=200)
+train_cfg = dict(max_iters=max_iters, val_interval=500)
 default_hooks = dict(
     logger=dict(interval=20),
-    checkpoint=dict(interval=200, max_keep_ckpts=2))
+    checkpoint=dict(interval=500, max_keep_ckpts=2))
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
