@@ -138,12 +138,14 @@ def child(variant: str, size: int) -> dict:
     elif variant in ('ours-max', 'ours-mean'):
         out = model.inference(inputs, metas)
     elif variant == 'model-only':
-        # The model alone on the same windows in the same batches: the
-        # window cutting is not timed, nothing is merged.
+        # The model alone on the same windows in the same batches and the
+        # same memory format as ours (channels-last on the CPU): the window
+        # cutting is not timed, nothing is merged.
         model_seconds = 0.
         meta = dict(metas[0], img_shape=torch.Size(CROP))
         for batch in batched(windows, BATCH_WINDOWS):
-            crops = extract_windows(inputs[0], batch, CROP)
+            crops = extract_windows(inputs[0], batch, CROP).contiguous(
+                memory_format=torch.channels_last)
             tick = time.perf_counter()
             model.encode_decode(crops, [meta] * len(batch))
             model_seconds += time.perf_counter() - tick

@@ -180,3 +180,26 @@ def test_registered_and_builds_from_a_config_dict():
     from mmseg.registry import MODELS
     from mmseg_pixdiva.models.segmentors import MaxSlideEncoderDecoder
     assert MODELS.get('MaxSlideEncoderDecoder') is MaxSlideEncoderDecoder
+
+
+def test_channels_last_is_default_on_cpu_and_changes_nothing(
+        tiny_model_factory, monkeypatch):
+    torch.manual_seed(5)
+    model = tiny_model_factory(num_classes=4)
+    inputs = torch.randn(1, 3, 70, 90)
+    formats = []
+    encode_decode = model.encode_decode
+
+    def spy(crops, metas):
+        formats.append(crops.is_contiguous(memory_format=torch.channels_last)
+                       and not crops.is_contiguous())
+        return encode_decode(crops, metas)
+
+    monkeypatch.setattr(model, 'encode_decode', spy)
+    default = run_slide(model, inputs, crop_size=(32, 32), merge='max')
+    assert formats and all(formats)
+    formats.clear()
+    plain = run_slide(model, inputs, crop_size=(32, 32), merge='max',
+                      channels_last=False)
+    assert formats and not any(formats)
+    torch.testing.assert_close(default, plain, rtol=1e-5, atol=1e-5)

@@ -56,6 +56,11 @@ class MaxSlideEncoderDecoder(EncoderDecoder):
     - ``accumulate_on_cpu`` (bool): keep the canvas in CPU memory even when
       the model runs on a GPU (for pages whose canvas does not fit the
       GPU). Default False: the canvas lives on the model's device.
+    - ``channels_last`` (bool, optional): run the windows in channels-last
+      memory format. ``None`` (default) turns it on for CPU inputs, where
+      oneDNN's convolutions are much faster that way (the tiny UNet of
+      ``benchmarks/bench_max_slide.py``: 3.0 instead of 7.7 ms per 128 px
+      window on 2 cores), and leaves GPUs as configured.
 
     A page smaller than the crop (along either axis) is padded with zeros
     (the mean colour after normalisation) to one window, and the padding is
@@ -103,7 +108,8 @@ class MaxSlideEncoderDecoder(EncoderDecoder):
             stride=stride,
             merge=merge,
             batch_windows=batch_windows,
-            accumulate_on_cpu=bool(cfg.get('accumulate_on_cpu', False)))
+            accumulate_on_cpu=bool(cfg.get('accumulate_on_cpu', False)),
+            channels_last=cfg.get('channels_last', None))
 
     def slide_inference(self, inputs: Tensor,
                         batch_img_metas: List[dict]) -> Tensor:
@@ -130,6 +136,9 @@ class MaxSlideEncoderDecoder(EncoderDecoder):
         windows = window_grid(height, width, crop_size, settings['stride'])
         batch_windows = settings['batch_windows'] or \
             default_batch_windows(inputs.device)
+        channels_last = settings['channels_last']
+        if channels_last is None:
+            channels_last = inputs.device.type == 'cpu'
         canvas = new_canvas((batch_size, self.out_channels, height, width),
                             merge, device)
         for index in range(batch_size):
@@ -139,6 +148,9 @@ class MaxSlideEncoderDecoder(EncoderDecoder):
                                img_shape=torch.Size(crop_size))
             for batch in batched(windows, batch_windows):
                 crops = extract_windows(inputs[index], batch, crop_size)
+                if channels_last:
+                    crops = crops.contiguous(
+                        memory_format=torch.channels_last)
                 logits = self.encode_decode(crops, [window_meta] * len(batch))
                 merge_windows_(canvas[index], logits.to(device), batch, merge)
                 del crops, logits  # free before the next batch is made
