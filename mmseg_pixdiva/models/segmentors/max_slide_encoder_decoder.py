@@ -152,7 +152,10 @@ class MaxSlideEncoderDecoder(EncoderDecoder):
                     crops = crops.contiguous(
                         memory_format=torch.channels_last)
                 logits = self.encode_decode(crops, [window_meta] * len(batch))
-                merge_windows_(canvas[index], logits.to(device), batch, merge)
+                # The canvas is contiguous (C, H, W); merging channels-last
+                # logits into it would walk both with mismatched strides.
+                merge_windows_(canvas[index],
+                               logits.to(device).contiguous(), batch, merge)
                 del crops, logits  # free before the next batch is made
         if merge == 'mean':
             finalize_canvas_(canvas, merge,
