@@ -92,7 +92,7 @@ def pair_by_stem(img_dir: str,
         for stem in sorted(set(gts) - set(images)):
             problems.append(f'GT {gts[stem]} has no image in {img_dir}')
     if problems:
-        raise PairingError('cannot pair images and GTs:\n  ' +
-                           '\n  '.join(problems))
+        what = 'pair images and GTs' if gt_dir else 'list the images'
+        raise PairingError(f'cannot {what}:\n  ' + '\n  '.join(problems))
     return [(stem, str(images[stem]),
              str(gts[stem]) if gt_dir else None) for stem in sorted(images)]
