@@ -14,14 +14,17 @@ from ..utils.sliding_window import (MERGE_MODES, batched, default_stride,
 
 #: Windows per forward pass when ``test_cfg.batch_windows`` is not set, by
 #: device type. CPU: measured with the tiny UNet of
-#: ``benchmarks/bench_max_slide.py`` (128x128 windows, 2 cores): 1, 2, 4, 8
-#: and 16 windows per pass cost about the same per window (5.0-5.7 ms, 4 the
-#: fastest), 32 or more about twice as much (the activations leave the
-#: caches); the batch's activations grow with it (about 2, 18, 28 and 114 MiB
-#: above the model for 1, 4, 8, 16 windows), so 4 keeps them small next to
-#: the canvas. GPU: not measured (no GPU on the development machine); a GPU
-#: needs larger batches to be busy, and 32 windows of 128x128 stay small.
-DEFAULT_BATCH_WINDOWS = dict(cpu=4, cuda=32)
+#: ``benchmarks/bench_max_slide.py`` (128x128 channels-last windows, 2
+#: cores, 2048x2048 region): 1, 2 and 4 windows per pass took 4.7, 3.7 and
+#: 3.3 s, and the model's activations peak at about 3.4 MiB per window
+#: (13.5 MiB for 4: conv, batch-norm and concatenation outputs of the
+#: full-resolution decoder, profiled).
+#: 2 keeps the batch small next to the canvas (peak about half of mmseg's
+#: stock slide inference, which holds two page-sized tensors), at ~10% more
+#: time than 4; set ``batch_windows`` for speed when memory is plentiful.
+#: GPU: not measured (no GPU on the development machine); a GPU needs larger
+#: batches to be busy, and 32 windows of 128x128 stay small.
+DEFAULT_BATCH_WINDOWS = dict(cpu=2, cuda=32)
 
 
 def default_batch_windows(device: torch.device) -> int:
@@ -52,7 +55,7 @@ class MaxSlideEncoderDecoder(EncoderDecoder):
     - ``merge`` (str): ``'max'`` (default) or ``'mean'``.
     - ``batch_windows`` (int, optional): windows per forward pass; ``None``
       (default) picks :data:`DEFAULT_BATCH_WINDOWS` for the input's device
-      (4 on CPU, 32 on CUDA).
+      (2 on CPU, 32 on CUDA).
     - ``accumulate_on_cpu`` (bool): keep the canvas in CPU memory even when
       the model runs on a GPU (for pages whose canvas does not fit the
       GPU). Default False: the canvas lives on the model's device.
