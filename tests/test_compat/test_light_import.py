@@ -28,6 +28,7 @@ COMPONENTS = [('DATASETS', 'HisDBDataset'),
               ('METRICS', 'DIVALayoutMetric'),
               ('HOOKS', 'ColourVisualizationHook'),
               ('HOOKS', 'GTFormatPredictionHook'),
+              ('HOOKS', 'ChannelsLastHook'),
               ('LOOPS', 'CropsValLoop')]
 
 
