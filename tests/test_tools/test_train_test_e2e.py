@@ -51,6 +51,8 @@ def test_train_resume_and_test(data_root, tmp_path):
                 'default_hooks.checkpoint.interval=2')
     assert 'Iter(train) [4/4]' in log and 'Iter(val)' in log
     assert (work_dir / 'iter_4.pth').is_file()
+    # The demo config trains with channels-last weights on the CPU.
+    assert 'weights are channels-last on cpu' in log
 
     log = train(data_root, work_dir, 'train_cfg.max_iters=6',
                 'train_cfg.val_interval=2',
@@ -88,6 +90,10 @@ def test_two_process_cpu_launch(data_root, tmp_path):
               'val_dataloader=None', 'val_evaluator=None')
     assert 'Distributed training: True' in log
     assert 'Iter(train) [2/2]' in log
+    # DDP wrapped the model before any hook ran: the layout stays.
+    assert 'wrapped for distributed training; weights keep their layout' \
+        in log
+    assert 'Grad strides do not match' not in log
     assert (work_dir / 'iter_2.pth').is_file()
 
 

@@ -6,6 +6,7 @@ from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
+from torch.nn.parallel import DistributedDataParallel
 
 
 @HOOKS.register_module()
@@ -22,7 +23,11 @@ class ChannelsLastHook(Hook):
     The conversion runs in ``before_run``: after the optimizer is built
     (parameters are converted in place, so the optimizer keeps them) and
     before the weights are initialised or a checkpoint is loaded (both copy
-    into the existing tensors, which keeps the layout).
+    into the existing tensors, which keeps the layout). A model wrapped for
+    distributed training is left as it is (with a log line): DDP lays its
+    gradient buckets out for the strides the parameters had when it wrapped
+    them (before any hook runs), and would copy every gradient between the
+    two layouts.
 
     Args:
         devices (Sequence[str]): Device types to convert on. Default
@@ -43,6 +48,12 @@ class ChannelsLastHook(Hook):
             else runner.model
         param = next(model.parameters(), None)
         if param is None or param.device.type not in self.devices:
+            return
+        if isinstance(runner.model, DistributedDataParallel):
+            print_log(
+                'ChannelsLastHook: the model is wrapped for distributed '
+                'training; weights keep their layout (DDP built its '
+                'gradient buckets for it)', logger='current')
             return
         model.to(memory_format=torch.channels_last)
         print_log(
