@@ -38,25 +38,38 @@ def run(*args, timeout=600):
     return output
 
 
+@pytest.fixture(scope='module')
+def channels_last_demo(tmp_path_factory):
+    """The demo config plus ChannelsLastHook (the real-page recipe's CPU
+    speed-up), to run it through the real runner."""
+    path = tmp_path_factory.mktemp('configs') / 'demo_channels_last.py'
+    path.write_text(f'_base_ = [{DEMO!r}]\n'
+                    "custom_hooks = [dict(type='ChannelsLastHook')]\n")
+    return str(path)
+
+
 def train(data_root, work_dir, *options, config=DEMO, extra=()):
     return run(sys.executable, 'tools/train.py', config, '--work-dir',
                str(work_dir), '--data-root', str(data_root), *extra,
                '--cfg-options', *SMALL, *options)
 
 
-def test_train_resume_and_test(data_root, tmp_path):
+def test_train_resume_and_test(data_root, channels_last_demo, tmp_path):
     work_dir = tmp_path / 'work'
     log = train(data_root, work_dir, 'train_cfg.max_iters=4',
                 'train_cfg.val_interval=2',
-                'default_hooks.checkpoint.interval=2')
+                'default_hooks.checkpoint.interval=2',
+                config=channels_last_demo)
     assert 'Iter(train) [4/4]' in log and 'Iter(val)' in log
     assert (work_dir / 'iter_4.pth').is_file()
-    # The demo config trains with channels-last weights on the CPU.
+    # ChannelsLastHook converted the weights; resuming below loads the
+    # checkpoint into them.
     assert 'weights are channels-last on cpu' in log
 
     log = train(data_root, work_dir, 'train_cfg.max_iters=6',
                 'train_cfg.val_interval=2',
-                'default_hooks.checkpoint.interval=2', extra=['--resume'])
+                'default_hooks.checkpoint.interval=2',
+                config=channels_last_demo, extra=['--resume'])
     assert 'resumed epoch: 0, iter: 4' in log
     assert 'Iter(train) [6/6]' in log and 'Iter(train) [1/6]' not in log
     assert (work_dir / 'iter_6.pth').is_file()
@@ -79,11 +92,12 @@ def test_train_resume_and_test(data_root, tmp_path):
         assert (pics / f'{page.stem}{suffix}').is_file(), suffix
 
 
-def test_two_process_cpu_launch(data_root, tmp_path):
+def test_two_process_cpu_launch(data_root, channels_last_demo, tmp_path):
     work_dir = tmp_path / 'dist'
     env_python = f'PYTHON={sys.executable}'
     log = run('env', env_python, f'PORT={29500 + os.getpid() % 1000}',
-              'bash', 'tools/dist_train.sh', DEMO, '2', '--work-dir',
+              'bash', 'tools/dist_train.sh', channels_last_demo, '2',
+              '--work-dir',
               str(work_dir), '--data-root', str(data_root), '--cfg-options',
               *SMALL, 'train_cfg.max_iters=2', 'train_cfg.val_interval=100',
               'default_hooks.checkpoint.interval=2', 'val_cfg=None',
