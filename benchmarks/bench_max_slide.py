@@ -37,13 +37,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's mmseg_pixdiva first
+from mmseg_pixdiva.models.segmentors.max_slide_encoder_decoder import \
+    DEFAULT_BATCH_WINDOWS  # noqa: E402
 PAGE = 'data/hisdb-samples/cb55/e-codices_fmb-cb-0055_0059v_max.jpg'
 NUM_CLASSES = 8
 CROP = (128, 128)
 STRIDE = (64, 64)
 # The model's CPU default (MaxSlideEncoderDecoder with batch_windows=None);
 # see --batch-windows.
-BATCH_WINDOWS = 2
+BATCH_WINDOWS = DEFAULT_BATCH_WINDOWS['cpu']
 REPEAT = 3  # runs per variant; the tables give medians (see --repeat)
 
 

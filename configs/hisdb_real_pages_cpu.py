@@ -96,11 +96,12 @@ test_evaluator = [
     dict(type='IoUMetric', iou_metrics=['mIoU']),
 ]
 
-# About 0.28 s per iteration on the 2 cores of the development machine with
-# channels-last weights (0.38-0.40 s without) when nothing else runs: 5000
-# iterations (40000 crops of 128x128, ~22 times the pixels of the training
-# bands) take about 24 minutes plus 10 short validations. To shorten,
-# override both train_cfg.max_iters and param_scheduler.1.end.
+# About 0.26-0.31 s per iteration on the 2 cores of the development machine
+# with channels-last weights (0.38-0.40 s without) when nothing else runs:
+# 5000 iterations (40000 crops of 128x128, ~22 times the pixels of the
+# training bands) took 27-29 minutes with start-up and 10 short
+# validations. To shorten, override both train_cfg.max_iters and
+# param_scheduler.1.end.
 max_iters = 5000
 optim_wrapper = dict(optimizer=dict(lr=2e-3))
 param_scheduler = [
