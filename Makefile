@@ -37,6 +37,7 @@ bench: install
 	$(PY) benchmarks/bench_layout_evaluator.py --repeat 3
 	$(PY) benchmarks/bench_crop_sampler.py
 	$(PY) benchmarks/bench_max_slide.py
+	$(PY) benchmarks/bench_channels_last_training.py
 
 # The real-page recipe (~30 min on 2 CPU cores).
 bench-real: install
