@@ -1,9 +1,10 @@
 """CPU training steps with and without ChannelsLastHook, side by side.
 
-Model: the real-page CPU recipe's segmentor (``configs/hisdb_real_pages_cpu.py``:
-UNet, 16 base channels, 5 levels, FCN head, 8 classes), trained with its Adam
-settings on batches of 8 random 128x128 crops with random labels (a step's
-time does not depend on the pixel values). Each variant runs in its own
+Model: the real-page CPU recipe's segmentor
+(``configs/hisdb_real_pages_cpu.py``: UNet, 16 base channels, 5 levels, FCN
+head, 8 classes), trained with its Adam settings on batches of 8 random
+128x128 crops with random labels (a step's time does not depend on the
+pixel values). Each variant runs in its own
 subprocess, alternating, ``--repeat`` times; after ``--warmup`` steps the
 next ``--steps`` are timed. The hook only changes the weights' memory
 layout, so both variants compute the same steps.

@@ -16,10 +16,11 @@ class ChannelsLastHook(Hook):
     On a CPU, oneDNN's convolutions run faster on channels-last tensors (a
     training step of ``configs/hisdb_real_pages_cpu.py``'s model takes 0.31
     instead of 0.40 s on 2 cores, measured by
-    ``benchmarks/bench_channels_last_training.py``). PyTorch picks the channels-last kernels
-    as soon as the weight is channels-last, so converting the weights is
-    enough: inputs, activations and gradients follow. Values are unchanged
-    (only the layout); checkpoints load into either layout.
+    ``benchmarks/bench_channels_last_training.py``). PyTorch picks the
+    channels-last kernels as soon as the weight is channels-last, so
+    converting the weights is enough: inputs, activations and gradients
+    follow. Values are unchanged (only the layout); checkpoints load into
+    either layout.
 
     The conversion runs in ``before_run``: after the optimizer is built
     (parameters are converted in place, so the optimizer keeps them) and
