@@ -28,6 +28,7 @@ colour pictures (``--show-dir``) and the DIVA evaluator's ``pages.csv`` /
 both tools (e.g. ``train_cfg.max_iters=5`` for a smoke run).
 """
 import argparse
+import hashlib
 import json
 import os
 import shlex
@@ -53,7 +54,7 @@ from real_pages_split import (SPLITS, TEST_FRACTION,  # noqa: E402
 DEFAULT_WORK_DIR = ROOT / 'work_dirs' / 'real_pages'
 CONFIG = ROOT / 'configs' / 'hisdb_real_pages_cpu.py'
 MANIFEST = 'real_pages_manifest.json'
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2  # 2: sources identified by content, not mtime
 #: Folder of the cross-manuscript test page (DeepDIVA layout inside it).
 CROSS_SPLIT = 'test_cross'
 #: Caches our tools leave in a data root; stale after a rebuild.
@@ -104,12 +105,16 @@ def samples_dir() -> Path:
 
 
 # ------------------------------------------------------------ split builder
-def _signature(path: Path) -> Dict[str, object]:
+def _signature(samples: Path, name: str) -> Dict[str, object]:
+    """What identifies a source file: its name in ``samples``, its size and
+    its content hash. Not its folder or modification time: the shared folder
+    is materialised afresh (new mtimes, possibly elsewhere) on every machine,
+    and its pages must still match the split built from them."""
+    path = samples / name
     if not path.is_file():
         raise FileNotFoundError(f'source page file {path} does not exist')
-    stat = path.stat()
-    return dict(path=str(path), bytes=stat.st_size,
-                mtime_ns=stat.st_mtime_ns)
+    return dict(name=name, bytes=path.stat().st_size,
+                sha256=hashlib.sha256(path.read_bytes()).hexdigest())
 
 
 def _read_scan(path: Path) -> np.ndarray:
@@ -188,8 +193,8 @@ def build_dataset(data_root, samples: Optional[Path] = None,
     key = dict(
         version=MANIFEST_VERSION, test_fraction=test_fraction,
         val_fraction=val_fraction,
-        pages=[dict(role=p.role, image=_signature(samples / p.image),
-                    gt=_signature(samples / p.gt)) for p in pages])
+        pages=[dict(role=p.role, image=_signature(samples, p.image),
+                    gt=_signature(samples, p.gt)) for p in pages])
     manifest_path = data_root / MANIFEST
     if manifest_path.is_file():
         old = json.loads(manifest_path.read_text())

@@ -180,6 +180,31 @@ def test_rebuild_skips_done_work_and_guards_other_builds(tenth, tmp_path):
     assert not list(root.rglob('.*.tmp*'))  # no temporary leftovers
 
 
+def test_sources_are_identified_by_content_not_place_or_time(tenth,
+                                                             tmp_path):
+    # The shared folder is materialised afresh on every machine and session
+    # (new mtimes, maybe another folder): a split built from the same pages
+    # is still accepted as is; a source whose content changed is not.
+    import shutil
+    real_pages, samples, pages = tenth
+    copy = tmp_path / 'shared-again'
+    shutil.copytree(samples / 'cb55-tenth', copy / 'cb55-tenth')
+    root = tmp_path / 'data'
+    real_pages.build_dataset(root, samples, pages=pages, progress=False)
+    files = sorted(p for p in root.rglob('*.png'))
+    stamps = {p: p.stat().st_mtime_ns for p in files}
+    for source in (copy / 'cb55-tenth').rglob('*.*'):
+        os.utime(source, ns=(1, 1))
+    real_pages.build_dataset(root, copy, pages=pages, progress=False)
+    assert {p: p.stat().st_mtime_ns for p in files} == stamps
+    gt = copy / pages[0].gt
+    changed = read_rgb(gt).copy()
+    changed[0, 0] = (0, 0, 8)
+    Image.fromarray(changed).save(gt)
+    with pytest.raises(ValueError, match='other sources'):
+        real_pages.build_dataset(root, copy, pages=pages, progress=False)
+
+
 def test_builder_input_errors(tenth, tmp_path):
     real_pages, samples, pages = tenth
     missing = real_pages.SourcePage('cb55-tenth/data/nothing.jpg',
