@@ -4,7 +4,7 @@
 
 * makes mmseg usable with mmcv-lite (no-op with full mmcv);
 * registers every component (datasets, transforms, sampler, segmentor,
-  metric, hooks) in mmseg's registries;
+  metric, hooks, loop, optimizer wrapper) in mmseg's registries;
 * repairs checkpoint loading under torch>=2.6 with an allow-list and CPU
   distributed launch with gloo.
 
@@ -28,7 +28,8 @@ REGISTRATION_MODULE = 'mmseg_pixdiva.registration'
 
 #: mmseg registries our components are registered in.
 _REGISTRIES = ('DATASETS', 'TRANSFORMS', 'DATA_SAMPLERS', 'MODELS',
-               'METRICS', 'HOOKS', 'LOOPS', 'VISUALIZERS', 'VISBACKENDS')
+               'METRICS', 'HOOKS', 'LOOPS', 'OPTIM_WRAPPERS', 'VISUALIZERS',
+               'VISBACKENDS')
 
 
 def register_all_modules() -> None:

@@ -29,7 +29,8 @@ COMPONENTS = [('DATASETS', 'HisDBDataset'),
               ('HOOKS', 'ColourVisualizationHook'),
               ('HOOKS', 'GTFormatPredictionHook'),
               ('HOOKS', 'ChannelsLastHook'),
-              ('LOOPS', 'CropsValLoop')]
+              ('LOOPS', 'CropsValLoop'),
+              ('OPTIM_WRAPPERS', 'BF16AutocastOptimWrapper')]
 
 
 @pytest.mark.parametrize('registry, name', COMPONENTS)
