@@ -1,4 +1,5 @@
-"""CPU training steps with and without ChannelsLastHook, side by side.
+"""CPU training steps: default layout, ChannelsLastHook, and that plus
+bfloat16 autocast (BF16AutocastOptimWrapper), side by side.
 
 Model: the real-page CPU recipe's segmentor
 (``configs/hisdb_real_pages_cpu.py``: UNet, 16 base channels, 5 levels, FCN
@@ -7,7 +8,9 @@ head, 8 classes), trained with its Adam settings on batches of 8 random
 pixel values). Each variant runs in its own
 subprocess, alternating, ``--repeat`` times; after ``--warmup`` steps the
 next ``--steps`` are timed. The hook only changes the weights' memory
-layout, so both variants compute the same steps.
+layout, so the first two variants compute the same steps; the third runs
+the forward pass in bfloat16 (float32 weights, gradients, optimizer state
+and loss), which needs bfloat16 instructions (AVX512-BF16, AMX) to pay.
 
     python benchmarks/bench_channels_last_training.py   # --steps 40 --repeat 3
 
@@ -24,7 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's mmseg_pixdiva first
 CONFIG = ROOT / 'configs' / 'hisdb_real_pages_cpu.py'
-VARIANTS = ('default layout', 'ChannelsLastHook')
+VARIANTS = ('default layout', 'ChannelsLastHook',
+            'ChannelsLastHook + BF16AutocastOptimWrapper')
 
 
 def child(variant: str, warmup: int, steps: int) -> dict:
@@ -40,6 +44,7 @@ def child(variant: str, warmup: int, steps: int) -> dict:
     from mmseg.structures import SegDataSample
 
     from mmseg_pixdiva.engine.hooks import ChannelsLastHook
+    from mmseg_pixdiva.engine.optimizers import BF16AutocastOptimWrapper
     init_default_scope('mmseg')
     torch.manual_seed(0)
     cfg = Config.fromfile(str(CONFIG))
@@ -50,9 +55,11 @@ def child(variant: str, warmup: int, steps: int) -> dict:
     model_cfg.decode_head.num_classes = len(cfg.label_values)
     model = MODELS.build(model_cfg).train()
     optimizer = cfg.optim_wrapper.optimizer
-    wrapper = OptimWrapper(torch.optim.Adam(model.parameters(),
+    wrapper_type = BF16AutocastOptimWrapper if 'BF16' in variant \
+        else OptimWrapper
+    wrapper = wrapper_type(torch.optim.Adam(model.parameters(),
                                             lr=optimizer.lr))
-    if variant == 'ChannelsLastHook':
+    if variant.startswith('ChannelsLastHook'):
         ChannelsLastHook().before_run(SimpleNamespace(model=model))
 
     crop = tuple(cfg.crop_size)

@@ -40,11 +40,13 @@ def run(*args, timeout=600):
 
 @pytest.fixture(scope='module')
 def channels_last_demo(tmp_path_factory):
-    """The demo config plus ChannelsLastHook (the real-page recipe's CPU
-    speed-up), to run it through the real runner."""
+    """The demo config plus the real-page recipe's CPU speed-ups
+    (ChannelsLastHook, BF16AutocastOptimWrapper), to run them through the
+    real runner: training, resuming, 2-process launch."""
     path = tmp_path_factory.mktemp('configs') / 'demo_channels_last.py'
     path.write_text(f'_base_ = [{DEMO!r}]\n'
-                    "custom_hooks = [dict(type='ChannelsLastHook')]\n")
+                    "custom_hooks = [dict(type='ChannelsLastHook')]\n"
+                    "optim_wrapper = dict(type='BF16AutocastOptimWrapper')\n")
     return str(path)
 
 
