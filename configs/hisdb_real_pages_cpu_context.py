@@ -8,8 +8,9 @@
 # a 6th UNet level (receptive field ~400 px, 7.3 M parameters) and bfloat16
 # autocast (BF16AutocastOptimWrapper) to pay for it: 7000 iterations in 26
 # minutes on 2 cores. It scored evaluator mean IU 0.661 on the bottom
-# thirds, no better than the base recipe (0.689): the false positives of
-# classes absent from a page did not go away with more context.
+# thirds, no better than the base recipe (0.689), and 0.634 with 10000
+# iterations (35.6 min): the false positives of classes absent from a page
+# went down with more context, but not away.
 _base_ = ['./hisdb_real_pages_cpu.py']
 
 crop_size = (256, 256)
