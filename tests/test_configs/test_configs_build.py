@@ -10,20 +10,6 @@ CONFIGS = sorted((Path(__file__).resolve().parents[2] / 'configs')
                  .glob('*.py'))
 
 
-def fill_auto(node, values):
-    """Replace the dataset-dependent 'auto' values (which tools/train.py
-    computes from the data) by fixed numbers."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if value == 'auto' and key in values:
-                node[key] = values[key]
-            else:
-                fill_auto(value, values)
-    elif isinstance(node, (list, tuple)):
-        for item in node:
-            fill_auto(item, values)
-
-
 def test_all_configs_are_collected():
     names = {path.name for path in CONFIGS}
     assert {'hisdb_unet.py', 'hisdb_real_pages_cpu.py',
@@ -37,11 +23,16 @@ def test_config_builds_model_and_optim_wrapper(config):
     from mmengine.optim import build_optim_wrapper
     from mmengine.registry import init_default_scope
     from mmseg.registry import MODELS
+
+    from mmseg_pixdiva.apis.auto_config import _replace_auto
     init_default_scope('mmseg')
     cfg = Config.fromfile(str(config))
     model_cfg = cfg.model.to_dict()
-    fill_auto(model_cfg, dict(num_classes=4, mean=[128.] * 3,
-                              std=[64.] * 3, class_weight=None))
+    # The dataset-dependent 'auto' values (tools/train.py computes them
+    # from the data) as fixed numbers.
+    for key, value in dict(num_classes=4, mean=[128.] * 3, std=[64.] * 3,
+                           class_weight=None).items():
+        _replace_auto(model_cfg, key, value)
     model = MODELS.build(model_cfg).eval()
     wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     assert wrapper.optimizer.param_groups

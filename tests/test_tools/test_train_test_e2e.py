@@ -40,9 +40,9 @@ def run(*args, timeout=600):
 
 @pytest.fixture(scope='module')
 def channels_last_demo(tmp_path_factory):
-    """The demo config plus the real-page recipe's CPU speed-ups
-    (ChannelsLastHook, BF16AutocastOptimWrapper), to run them through the
-    real runner: training, resuming, 2-process launch."""
+    """The demo config plus the CPU speed-ups (ChannelsLastHook, which the
+    real-page recipe uses, and BF16AutocastOptimWrapper), to run them
+    through the real runner: training, resuming, 2-process launch."""
     path = tmp_path_factory.mktemp('configs') / 'demo_channels_last.py'
     path.write_text(f'_base_ = [{DEMO!r}]\n'
                     "custom_hooks = [dict(type='ChannelsLastHook')]\n"
