@@ -25,12 +25,13 @@ import argparse
 import copy
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import mmseg_pixdiva  # noqa: E402,F401  (compat layer before mmseg/mmengine)
-from mmseg_pixdiva.datasets.pairing import IMAGE_SUFFIXES  # noqa: E402,E501  (pages read)
+from mmseg_pixdiva.datasets.pairing import (IMAGE_SUFFIXES,  # noqa: E402
+                                            PairingError, pair_by_stem)
 
 
 class InferError(Exception):
@@ -79,27 +80,18 @@ def list_pages(input_dir: Path, output_dir: Path) -> Tuple[List[Path],
     if not input_dir.is_dir():
         raise InferError(f'input folder {input_dir} does not exist or is '
                          'not a folder')
-    pages, skipped = [], []
-    for path in sorted(input_dir.iterdir()):
-        if not path.is_file():
-            continue
-        if path.suffix.lower() in IMAGE_SUFFIXES:
-            pages.append(path)
-        else:
-            skipped.append(path)
-    if not pages:
-        raise InferError(f'input folder {input_dir} holds no image (looked '
-                         f'for {", ".join(IMAGE_SUFFIXES)})')
-    by_stem: Dict[str, List[Path]] = {}
-    for path in pages:
-        by_stem.setdefault(path.stem, []).append(path)
-    clashes = {s: p for s, p in by_stem.items() if len(p) > 1}
-    if clashes:
-        listed = '; '.join(', '.join(p.name for p in paths)
-                           for paths in clashes.values())
-        raise InferError(
-            f'input folder {input_dir} has images with the same stem, whose '
-            f'predictions would overwrite each other: {listed}')
+    # The dataset's own listing: the same suffixes, hidden files ignored,
+    # and two images with one stem refused (both would be written to
+    # <stem>.png).
+    try:
+        listed = pair_by_stem(str(input_dir), None)
+    except PairingError as error:
+        raise InferError(str(error)) from None
+    pages = [Path(image) for _, image, _ in listed]
+    chosen = set(pages)
+    skipped = [path for path in sorted(input_dir.iterdir())
+               if path.is_file() and path not in chosen
+               and not path.name.startswith('.')]
     resolved_inputs = {p.resolve() for p in pages}
     for path in pages:
         out = output_path(output_dir, path)

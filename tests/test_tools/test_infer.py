@@ -80,6 +80,9 @@ def setup(tmp_path_factory):
         cv2.imwrite(str(pages / name),
                     rng.integers(0, 256, (h, w, 3), dtype=np.uint8))
     (pages / 'notes.txt').write_text('not a page')
+    # A macOS resource fork beside the scans: hidden, ignored silently (as
+    # the dataset's pairing does), not read as a page.
+    (pages / '._p1.jpg').write_bytes(b'not a jpeg')
     (pages / 'sub').mkdir()
     return dict(
         root=root, pages=pages, sizes=sizes,
@@ -111,6 +114,7 @@ def test_writes_gt_format_for_every_image(setup, tmp_path, capsys):
         ['p1.png', 'p2.png', 'p3.png']
     err = capsys.readouterr().err
     assert 'warning: skipping' in err and 'notes.txt: not an image' in err
+    assert '._p1' not in err
     for name, (h, w) in setup['sizes'].items():
         rgb = read_rgb(out / f'{Path(name).stem}.png')
         assert rgb.shape == (h, w, 3)
@@ -192,13 +196,16 @@ def test_folder_errors(setup, tmp_path, capsys):
     empty.mkdir()
     (empty / 'readme.md').write_text('x')
     assert run(setup, tmp_path / 'o', pages=empty) == 2
-    assert 'holds no image' in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f'{empty} has no images' in err
     clash = tmp_path / 'clash'
     clash.mkdir()
     for name in ('page.jpg', 'page.png'):
         os.symlink(setup['pages'] / 'p2.png', clash / name)
     assert run(setup, tmp_path / 'o', pages=clash) == 2
-    assert 'page.jpg, page.png' in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert 'same stem "page"' in err
+    assert str(clash / 'page.jpg') in err and str(clash / 'page.png') in err
     assert run(setup, clash / '..' / 'clash', pages=clash) == 2
     same = tmp_path / 'same'
     same.mkdir()
