@@ -12,9 +12,17 @@ without its annotation-loading step.
 
 * Files that are not images are skipped with a warning.
 * Each PNG is written atomically, so an interrupted run leaves no half-written
-  file. Running again continues where it stopped: a page whose output exists
-  and is a complete PNG of the page's size is skipped (``--overwrite`` redoes
-  every page).
+  file. ``OUTPUT_DIR/pixdiva_infer.json`` records the run (checkpoint
+  SHA-256, model config, class encoding). Running again with the same
+  settings continues where it stopped: a page whose output exists and is a
+  complete PNG of the page's size is skipped. A folder holding another
+  run's predictions, or PNGs of the pages that no run record accounts for
+  (GTs, say), is refused before anything is written; ``--overwrite``
+  redoes every page.
+* ``'auto'`` values of the config (``num_classes``, ``mean``, ``std``,
+  ``class_weight``) are taken from the config the checkpoint was trained
+  with (the runner saves it in the checkpoint), else from the training data
+  as ``tools/test.py`` does.
 * A page that cannot be read is reported with its file name and the run goes
   on with the other pages; the exit status is then 1.
 * The class encoding comes from ``--label-values``, else from the checkpoint
@@ -23,6 +31,8 @@ without its annotation-loading step.
 """
 import argparse
 import copy
+import hashlib
+import json
 import sys
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
@@ -32,6 +42,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import mmseg_pixdiva  # noqa: E402,F401  (compat layer before mmseg/mmengine)
 from mmseg_pixdiva.datasets.pairing import (IMAGE_SUFFIXES,  # noqa: E402
                                             PairingError, pair_by_stem)
+
+
+#: The run record in the output folder (what wrote the predictions there).
+RUN_RECORD = 'pixdiva_infer.json'
 
 
 class InferError(Exception):
@@ -80,6 +94,9 @@ def list_pages(input_dir: Path, output_dir: Path) -> Tuple[List[Path],
     if not input_dir.is_dir():
         raise InferError(f'input folder {input_dir} does not exist or is '
                          'not a folder')
+    if output_dir.exists() and not output_dir.is_dir():
+        raise InferError(f'output folder {output_dir} exists and is not a '
+                         'folder')
     # The dataset's own listing: the same suffixes, hidden files ignored,
     # and two images with one stem refused (both would be written to
     # <stem>.png).
@@ -120,6 +137,119 @@ def page_size(path: Path) -> Tuple[int, int]:
     if orientation in (5, 6, 7, 8):  # rotated by 90 degrees
         width, height = height, width
     return width, height
+
+
+def checkpoint_config(checkpoint: Path):
+    """The config a checkpoint was trained with (``meta['cfg']``, which
+    mmengine's runner saves), or None if it holds none.
+
+    Raises:
+        InferError: If the checkpoint cannot be loaded.
+    """
+    from mmengine.config import Config
+
+    from mmseg_pixdiva.compat.checkpoint import load_from_local_safely
+    try:
+        loaded = load_from_local_safely(str(checkpoint), map_location='cpu')
+    except Exception as error:  # torch raises many types for bad files
+        raise InferError(f'checkpoint {checkpoint}: cannot load it '
+                         f'({error})') from None
+    text = (loaded.get('meta') or {}).get('cfg') \
+        if isinstance(loaded, dict) else None
+    if not isinstance(text, str):
+        return None
+    try:
+        return Config.fromstring(text, '.py')
+    except Exception:  # an unparsable saved config: fall back to the data
+        return None
+
+
+def resolve_auto_values(cfg, config: Path, checkpoint: Path) -> str:
+    """Replace the ``'auto'`` values of ``cfg`` in place; say from where.
+
+    First from the checkpoint's training config (no data needed), then from
+    the training data of ``cfg`` (as ``tools/test.py`` does).
+
+    Returns:
+        str: Where the values came from (empty if there was no ``'auto'``).
+
+    Raises:
+        InferError: If neither resolves them; names the keys and files.
+    """
+    from mmseg_pixdiva.apis import (auto_keys, fill_auto_from,
+                                    resolve_auto_config)
+    if not auto_keys(cfg):
+        return ''
+    trained = checkpoint_config(checkpoint)
+    if trained is not None:
+        fill_auto_from(cfg, trained)
+        if not auto_keys(cfg):
+            return f'the training config saved in {checkpoint}'
+    keys = ', '.join(auto_keys(cfg))
+    try:
+        resolve_auto_config(cfg)
+    except Exception as error:
+        raise InferError(
+            f'config {config} has {keys} = \'auto\', which the checkpoint '
+            f'{checkpoint} does not record and the training data could not '
+            f'give ({error}); write the numbers into the config or pass '
+            'them with --cfg-options') from None
+    return 'the training data of the config'
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def run_record(checkpoint: Path, model_cfg: dict,
+               label_values: Sequence[int]) -> dict:
+    """What decides the predictions of a run: weights (by content, so a
+    copied or touched checkpoint is the same), model config, encoding."""
+    model_text = json.dumps(model_cfg, sort_keys=True, default=str)
+    return dict(
+        version=1,
+        checkpoint_sha256=file_sha256(checkpoint),
+        model_sha256=hashlib.sha256(model_text.encode()).hexdigest(),
+        label_values=[int(v) for v in label_values])
+
+
+def check_previous_run(output_dir: Path, pages: Sequence[Path],
+                       record: dict) -> None:
+    """Refuse to mix this run's predictions with other files.
+
+    Raises:
+        InferError: If ``output_dir`` holds another run's record, or
+            outputs of these pages without any record (not ours, or from a
+            version without records); nothing is changed there.
+    """
+    path = output_dir / RUN_RECORD
+    if path.is_file():
+        try:
+            previous = json.loads(path.read_text())
+        except (OSError, ValueError) as error:
+            raise InferError(f'{path}: unreadable run record ({error}); use '
+                             'another output folder or --overwrite') from None
+        differ = [k for k in record if previous.get(k) != record[k]]
+        if differ:
+            raise InferError(
+                f'{output_dir} holds the predictions of another run ('
+                f'{", ".join(differ)} differ from this one, see {path}); '
+                'use another output folder, or --overwrite to replace them')
+        return
+    existing = [out for out in (output_path(output_dir, p) for p in pages)
+                if out.exists()]
+    if existing:
+        raise InferError(
+            f'{output_dir} already holds {existing[0].name}' +
+            (f' and {len(existing) - 1} more outputs' if len(existing) > 1
+             else '') +
+            f' but no {RUN_RECORD}: they were not written by this tool (or '
+            'by a version without run records) and are left as they are. '
+            'Use another output folder, or --overwrite to replace them')
 
 
 def is_done(page: Path, out: Path) -> bool:
@@ -211,6 +341,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from mmengine.logging import print_log
     from mmengine.utils import ProgressBar
 
+    from mmseg_pixdiva.utils.atomic import atomic_write_text
     from mmseg_pixdiva.utils.gt_format import write_gt_format_prediction
 
     def warn(message: str) -> None:
@@ -238,17 +369,35 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return 2
     device = args.device or ('cuda:0' if torch.cuda.is_available() else 'cpu')
     cfg = Config.fromfile(args.config)
-    model = init_model(cfg, args.checkpoint, device=device,
-                       cfg_options=args.cfg_options)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    try:
+        auto_source = resolve_auto_values(cfg, Path(args.config),
+                                          Path(args.checkpoint))
+    except InferError as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 2
+    if auto_source:
+        print_log(f"'auto' config values from {auto_source}",
+                  logger='current')
+    model = init_model(cfg, args.checkpoint, device=device)
     try:
         label_values, source = find_label_values(model, model.cfg,
                                                  args.label_values)
+        record = run_record(Path(args.checkpoint), model.cfg.model.to_dict(),
+                            label_values)
+        if not args.overwrite:
+            check_previous_run(output_dir, pages, record)
     except InferError as error:
         print(f'error: {error}', file=sys.stderr)
         return 2
     print_log(f'label values {label_values} (from {source}); writing to '
               f'{output_dir}', logger='current')
     pipeline = build_pipeline(model.cfg)
+    # Recorded before the first page, so that an interrupted run can be
+    # continued (and only by the same settings).
+    atomic_write_text(output_dir / RUN_RECORD,
+                      json.dumps(record, indent=1) + '\n')
 
     failed, done, kept = [], 0, 0
     progress = ProgressBar(len(pages))

@@ -102,11 +102,70 @@ def _replace_auto(node: Any, key: str, value: Any) -> int:
 
 def _contains_auto(node: Any, key: str) -> bool:
     if isinstance(node, dict):
-        return any((k == key and v == AUTO) or _contains_auto(v, key)
+        return any((k == key and _is_auto(v)) or _contains_auto(v, key)
                    for k, v in node.items())
     if isinstance(node, (list, tuple)):
         return any(_contains_auto(item, key) for item in node)
     return False
+
+
+#: The config keys that may be ``'auto'``.
+AUTO_KEYS = ('num_classes', 'class_weight', 'mean', 'std')
+
+
+def _is_auto(value: Any) -> bool:
+    # ``value == AUTO`` would compare element-wise for arrays.
+    return isinstance(value, str) and value == AUTO
+
+
+def _fill_from(node: Any, resolved: Any) -> None:
+    """Copy into ``node`` the values that ``resolved`` holds for its
+    ``'auto'`` keys, at the same place of the same structure."""
+    if isinstance(node, dict) and isinstance(resolved, dict):
+        for key, value in node.items():
+            if key in AUTO_KEYS and _is_auto(value):
+                if key in resolved and not _is_auto(resolved[key]):
+                    node[key] = copy.deepcopy(resolved[key])
+            else:
+                _fill_from(value, resolved.get(key))
+    elif isinstance(node, (list, tuple)) and \
+            isinstance(resolved, (list, tuple)) and \
+            len(node) == len(resolved):
+        for item, resolved_item in zip(node, resolved):
+            _fill_from(item, resolved_item)
+
+
+def auto_keys(cfg: Config) -> List[str]:
+    """The keys of ``cfg.model`` / ``cfg.data_preprocessor`` still
+    ``'auto'`` (sorted, each once)."""
+    found = set()
+    for section in (cfg.get('model', None), cfg.get('data_preprocessor',
+                                                    None)):
+        if section is not None:
+            found.update(k for k in AUTO_KEYS if _contains_auto(section, k))
+    return sorted(found)
+
+
+def fill_auto_from(cfg: Config, resolved: Config) -> Config:
+    """Take the ``'auto'`` values of ``cfg`` from an already resolved config.
+
+    The config a checkpoint was trained with (``meta['cfg']``, saved by the
+    runner after our tools resolved it) holds the numbers that ``'auto'``
+    stood for: inference on new pages needs neither the training data nor
+    its statistics cache then. Values are taken only where both configs
+    have the same structure; anything else stays ``'auto'``.
+
+    Args:
+        cfg (Config): The config to update in place.
+        resolved (Config): A config without ``'auto'`` values.
+
+    Returns:
+        Config: ``cfg`` itself.
+    """
+    for key in ('model', 'data_preprocessor'):
+        if cfg.get(key, None) is not None:
+            _fill_from(cfg[key], resolved.get(key, None))
+    return cfg
 
 
 def training_statistics(cfg: Config) -> dict:

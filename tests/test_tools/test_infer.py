@@ -34,7 +34,7 @@ def read_rgb(path):
     return cv2.imread(str(path), cv2.IMREAD_UNCHANGED)[..., ::-1]
 
 
-def write_config(path, with_label_values=True):
+def write_config(path, with_label_values=True, auto=False):
     metainfo = dict(classes=list('abcd'))
     if with_label_values:
         metainfo['label_values'] = CONFIG_VALUES
@@ -43,11 +43,15 @@ def write_config(path, with_label_values=True):
         dict(type='LoadAnnotations'),
         dict(type='PackSegInputs')
     ]
+    model = tiny_model_cfg(num_classes=4, test_cfg=TEST_CFG)
+    if auto:  # what the shipped configs write; tools/train.py resolves it
+        model['data_preprocessor'].update(mean='auto', std='auto')
+        model['decode_head']['num_classes'] = 'auto'
     cfg = dict(
         default_scope='mmseg',
         custom_imports=dict(imports=['mmseg_pixdiva'],
                             allow_failed_imports=False),
-        model=tiny_model_cfg(num_classes=4, test_cfg=TEST_CFG),
+        model=model,
         test_pipeline=pipeline,
         test_dataloader=dict(
             batch_size=1,
@@ -57,12 +61,14 @@ def write_config(path, with_label_values=True):
     return path
 
 
-def write_checkpoint(path, with_label_values=True):
+def write_checkpoint(path, with_label_values=True, trained_cfg=None):
     from mmengine.runner.checkpoint import save_checkpoint
     model = build_tiny_model(num_classes=4, test_cfg=TEST_CFG)
     meta = dict(dataset_meta=dict(classes=list('abcd'),
                                   label_values=CKPT_VALUES)) \
         if with_label_values else dict()
+    if trained_cfg is not None:  # as the runner saves it: resolved text
+        meta['cfg'] = Path(trained_cfg).read_text()
     save_checkpoint(dict(state_dict=model.state_dict(), meta=meta),
                     str(path))
     return path
@@ -88,8 +94,11 @@ def setup(tmp_path_factory):
         root=root, pages=pages, sizes=sizes,
         config=write_config(root / 'cfg.py'),
         config_bare=write_config(root / 'cfg_bare.py', False),
+        config_auto=write_config(root / 'cfg_auto.py', auto=True),
         ckpt=write_checkpoint(root / 'ckpt.pth'),
-        ckpt_bare=write_checkpoint(root / 'ckpt_bare.pth', False))
+        ckpt_bare=write_checkpoint(root / 'ckpt_bare.pth', False),
+        ckpt_with_cfg=write_checkpoint(root / 'ckpt_cfg.pth',
+                                       trained_cfg=root / 'cfg.py'))
 
 
 def run(setup, out, *extra, config='config', ckpt='ckpt', pages=None):
@@ -111,7 +120,7 @@ def test_writes_gt_format_for_every_image(setup, tmp_path, capsys):
     out = tmp_path / 'out'
     assert run(setup, out) == 0
     assert sorted(p.name for p in out.iterdir()) == \
-        ['p1.png', 'p2.png', 'p3.png']
+        ['p1.png', 'p2.png', 'p3.png', 'pixdiva_infer.json']
     err = capsys.readouterr().err
     assert 'warning: skipping' in err and 'notes.txt: not an image' in err
     assert '._p1' not in err
@@ -147,7 +156,7 @@ def test_resume_skips_complete_outputs_and_redoes_broken_ones(setup,
     assert run(setup, out, '--overwrite') == 0
     assert (out / 'p1.png').read_bytes() == first['p1.png']
     assert sorted(p.name for p in out.iterdir()) == \
-        ['p1.png', 'p2.png', 'p3.png']  # no temporary file left
+        ['p1.png', 'p2.png', 'p3.png', 'pixdiva_infer.json']  # no temp file
 
 
 def test_unreadable_page_is_named_and_the_others_are_written(setup, tmp_path,
@@ -161,7 +170,62 @@ def test_unreadable_page_is_named_and_the_others_are_written(setup, tmp_path,
     assert run(setup, out, pages=pages) == 1
     err = capsys.readouterr().err
     assert str(pages / 'broken.jpg') in err and 'cannot read image' in err
-    assert sorted(p.name for p in out.iterdir()) == ['p1.png', 'p2.png']
+    assert sorted(p.name for p in out.iterdir()) == \
+        ['p1.png', 'p2.png', 'pixdiva_infer.json']
+
+
+def test_run_record_refuses_other_runs_and_foreign_files(setup, tmp_path,
+                                                         capsys):
+    out = tmp_path / 'out'
+    assert run(setup, out) == 0
+    first = {p.name: p.read_bytes() for p in out.iterdir()}
+    # Another class encoding or other weights would mix two runs' outputs.
+    assert run(setup, out, '--label-values', '3', '5', '7', '9') == 2
+    err = capsys.readouterr().err
+    assert 'another run (label_values differ' in err
+    assert run(setup, out, ckpt='ckpt_bare') == 2
+    assert 'checkpoint_sha256' in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == first
+    # The same weights under another name (copied, touched) continue it.
+    copy = tmp_path / 'copy.pth'
+    copy.write_bytes(setup['ckpt'].read_bytes())
+    assert infer.main([str(setup['config']), str(copy), str(setup['pages']),
+                       str(out), '--device', 'cpu']) == 0
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == first
+    # A folder of GTs (no run record) is left alone unless --overwrite.
+    gts = tmp_path / 'gts'
+    gts.mkdir()
+    from mmseg_pixdiva.utils.gt_format import write_gt_format_prediction
+    write_gt_format_prediction(gts / 'p1.png', np.ones((45, 70), int),
+                               CKPT_VALUES)
+    gt_bytes = (gts / 'p1.png').read_bytes()
+    assert run(setup, gts) == 2
+    err = capsys.readouterr().err
+    assert 'already holds p1.png' in err and 'pixdiva_infer.json' in err
+    assert sorted(p.name for p in gts.iterdir()) == ['p1.png']
+    assert (gts / 'p1.png').read_bytes() == gt_bytes
+    assert run(setup, gts, '--overwrite') == 0
+    assert (gts / 'p1.png').read_bytes() == first['p1.png']
+
+
+def test_auto_config_values_come_from_the_checkpoint(setup, tmp_path,
+                                                     capsys):
+    # The shipped configs say mean/std/num_classes='auto'; the checkpoint
+    # records the numbers they were trained with.
+    assert run(setup, tmp_path / 'ref', ckpt='ckpt_with_cfg') == 0
+    assert run(setup, tmp_path / 'auto', config='config_auto',
+               ckpt='ckpt_with_cfg') == 0
+    capsys.readouterr()
+    for name in ('p1.png', 'p2.png', 'p3.png'):
+        assert np.array_equal(read_rgb(tmp_path / 'auto' / name),
+                              read_rgb(tmp_path / 'ref' / name))
+    # Without a recorded config, the data would have to give them: here it
+    # cannot (no training set), so the error names the keys and files.
+    assert run(setup, tmp_path / 'none', config='config_auto') == 2
+    err = capsys.readouterr().err
+    assert "mean, num_classes, std = 'auto'" in err
+    assert str(setup['config_auto']) in err and str(setup['ckpt']) in err
+    assert not (tmp_path / 'none').exists()
 
 
 def test_label_values_sources(setup, tmp_path):
