@@ -19,12 +19,16 @@ Folder mode::
 
 pairs pages by file stem, shows progress, and writes ``DIR/pages.csv`` (one
 row per page) and ``DIR/summary.json`` (per-page scores, their mean over
-pages and the pooled scores: all pages counted as one image).
+pages and the pooled scores: all pages counted as one image). The tool's
+own outputs (``*.visualization.png``, ``*.overlay.png``) in the prediction
+folder are not taken for predictions; if any page fails, no file is
+written or replaced.
 
 Imports numpy and OpenCV only (no torch, no mmseg) so that it starts fast.
 Every output file is written atomically, after all inputs were read.
 """
 import argparse
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -33,11 +37,14 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from . import layout_analysis as la
 from . import layout_io as lio
 from . import layout_report as report
-from ..utils.atomic import atomic_write_bytes, atomic_write_text
+from ..utils.atomic import atomic_path, atomic_write_bytes, atomic_write_text
 
 SUMMARY_JSON = report.SUMMARY_JSON
 VISUALIZATION_SUFFIX = '.visualization.png'
 OVERLAY_SUFFIX = '.overlay.png'
+#: Names this tool writes beside predictions (its default output folder);
+#: listing predictions skips them so that a rerun does not score them.
+OUTPUT_SUFFIXES = (VISUALIZATION_SUFFIX, OVERLAY_SUFFIX)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -172,9 +179,9 @@ def render_overlay(indices, original_path: str, gt_path: str) -> bytes:
         original_path (str): Page image (JPEG fine).
         gt_path (str): Named if the page size differs.
     """
-    page = lio.read_page_image(original_path, size=indices.shape[::-1])
-    lio.check_same_size(original_path, (page.shape[1], page.shape[0]),
-                        gt_path, (indices.shape[1], indices.shape[0]))
+    # Refuses (naming both files and sizes) a page of another size.
+    page = lio.read_page_image(original_path, size=indices.shape[::-1],
+                               gt_path=gt_path)
     page_bgr = page[..., ::-1]  # OpenCV's own (contiguous) buffer
     la.error_overlay(indices, page_bgr, out=page_bgr, channel_order='bgr')
     return lio.encode_png(page_bgr)
@@ -211,8 +218,26 @@ def run_single(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------
 # Folder mode
 # --------------------------------------------------------------------------
-def list_images(folder: str, role: str) -> Dict[str, str]:
-    """Map stem -> path of the image files in ``folder``."""
+def list_images(folder: str, role: str,
+                skip_outputs: bool = False) -> Dict[str, str]:
+    """Map stem -> path of the image files in ``folder``.
+
+    Args:
+        folder (str): Folder to list (not recursive; hidden files, such as
+            unfinished atomic writes, are skipped).
+        role (str): ``'GT'``, ``'prediction'`` or ``'original'`` (named in
+            messages).
+        skip_outputs (bool): Skip files named like this tool's own outputs
+            (:data:`OUTPUT_SUFFIXES`), which it writes into the prediction
+            folder by default.
+
+    Returns:
+        dict: ``{stem: path}``.
+
+    Raises:
+        LayoutInputError: If the folder is missing or two files share a
+            stem.
+    """
     path = Path(folder)
     if not path.is_dir():
         raise lio.LayoutInputError(f'{folder}: {role} folder not found')
@@ -220,6 +245,8 @@ def list_images(folder: str, role: str) -> Dict[str, str]:
     for entry in sorted(path.iterdir()):
         if entry.name.startswith('.') or not entry.is_file() or \
                 entry.suffix.lower() not in lio.IMAGE_SUFFIXES:
+            continue
+        if skip_outputs and entry.name.endswith(OUTPUT_SUFFIXES):
             continue
         if entry.stem in images:
             raise lio.LayoutInputError(
@@ -288,27 +315,46 @@ def run_folder(args: argparse.Namespace) -> int:
                          '--out-dir')
     pairs = pair_by_stem(
         list_images(args.gt_dir, 'GT'),
-        list_images(args.prediction_dir, 'prediction'), args.skip_unpaired)
+        list_images(args.prediction_dir, 'prediction', skip_outputs=True),
+        args.skip_unpaired)
     originals = list_images(args.original_dir, 'original') \
         if args.original_dir else {}
     preflight(pairs)
     out_dir = Path(args.out_dir)
+    out_dir_existed = out_dir.exists()
     progress = Progress(len(pairs), enabled=not args.quiet)
     rows, page_scores, histograms = [], [], []
-    for stem, gt_path, pred_path in pairs:
-        scores, hist, files = evaluate_page(
-            gt_path, pred_path, args.jobs, not args.no_visualization,
-            originals.get(stem))
-        for suffix, data in files:
-            atomic_write_bytes(out_dir / (stem + suffix), data)
-        page_scores.append(scores)
-        histograms.append(hist)
-        rows.append(report.page_record(scores, gt_path, pred_path, stem))
-        progress.update(stem)
-    pooled = la.layout_scores(la.LayoutHistogram.sum(histograms))
-    summary = report.summary_record(
-        page_scores, pooled, rows, gt_dir=str(args.gt_dir),
-        prediction_dir=str(args.prediction_dir))
+    try:
+        # Each page's files go to hidden temporary names beside their final
+        # names (holding every page's PNGs in memory could take gigabytes);
+        # the stack renames them all only when every page has succeeded,
+        # and deletes them otherwise, so a bad page leaves the out dir (and
+        # the files of earlier runs) as it was.
+        with contextlib.ExitStack() as pending:
+            for stem, gt_path, pred_path in pairs:
+                scores, hist, files = evaluate_page(
+                    gt_path, pred_path, args.jobs, not args.no_visualization,
+                    originals.get(stem))
+                for suffix, data in files:
+                    tmp = pending.enter_context(
+                        atomic_path(out_dir / (stem + suffix)))
+                    tmp.write_bytes(data)
+                page_scores.append(scores)
+                histograms.append(hist)
+                rows.append(
+                    report.page_record(scores, gt_path, pred_path, stem))
+                progress.update(stem)
+            pooled = la.layout_scores(la.LayoutHistogram.sum(histograms))
+            summary = report.summary_record(
+                page_scores, pooled, rows, gt_dir=str(args.gt_dir),
+                prediction_dir=str(args.prediction_dir))
+    except BaseException:
+        if not out_dir_existed:
+            # atomic_path created it for the temporaries; leave no trace.
+            with contextlib.suppress(OSError):
+                out_dir.rmdir()
+        raise
+    # Written last: a summary present means the whole run succeeded.
     report.write_report(out_dir, rows, summary, args.json)
     print(f'{len(rows)} pages; mean over pages:')
     for line in la.format_console_lines(la.mean_of_page_scores(page_scores)):

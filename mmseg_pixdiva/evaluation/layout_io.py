@@ -286,39 +286,106 @@ def check_same_size(path: PathLike, size: Tuple[int, int],
             f'have the GT size')
 
 
+def _jpeg_is_complete(path: str) -> bool:
+    """Whether a JPEG file holds its end-of-image marker after its last scan.
+
+    libjpeg only *warns* about a truncated JPEG ("Premature end of JPEG
+    file") and fills the missing rows with grey, so OpenCV reports success
+    and every row is written: the sentinel row cannot tell. Inside the
+    entropy-coded data ``0xFF`` is always followed by ``0x00`` or a restart
+    marker, so an ``FF D9`` (EOI) after the last ``FF DA`` (start of scan)
+    is the real end of the image; bytes after it (camera trailers) are
+    fine. An EXIF thumbnail's EOI lies before the main image's scans.
+    """
+    import mmap
+    with open(path, 'rb') as f, \
+            mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        last_scan = data.rfind(b'\xff\xda')
+        return last_scan >= 0 and data.find(b'\xff\xd9', last_scan) >= 0
+
+
 def read_page_image(path: PathLike,
-                    size: Optional[Tuple[int, int]] = None) -> np.ndarray:
+                    size: Optional[Tuple[int, int]] = None,
+                    gt_path: Optional[PathLike] = None) -> np.ndarray:
     """Read the original page (any format OpenCV reads, JPEG included).
 
     Args:
         path: Page image.
         size (tuple, optional): Expected ``(W, H)``; the page is then
             decoded straight into a new array of that size (no second
-            full-page copy). Another size still decodes (callers check it).
+            full-page copy).
+        gt_path (optional): The GT whose size ``size`` is; named in the
+            size-mismatch error.
 
     Returns:
         np.ndarray: ``HxWx3`` uint8 RGB (view on a BGR buffer). EXIF
         orientation is ignored, as by Java's ImageIO.
+
+    Raises:
+        LayoutInputError: Naming the file, if it is missing, not an image,
+            corrupt or truncated (JPEG included), or (with ``size``) not of
+            that size (naming ``gt_path`` and both sizes).
     """
     import cv2
     path = str(path)
-    read_image_header(path)  # named error if missing / unreadable
+    header = read_image_header(path)  # named error if missing / unreadable
+    if header.format == 'PNG' and size is not None and \
+            (header.width, header.height) != tuple(size):
+        # Known from the header: refuse before decoding the page.
+        _raise_page_size(path, (header.width, header.height), gt_path, size)
     flags = cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION
+    dst = sentinel = None
+    if size is not None:
+        dst = np.empty((size[1], size[0], 3), np.uint8)
+        # With a destination, OpenCV returns it untouched when the file is
+        # not an image or fails to decode (see _decode): a last row still
+        # holding this pattern means nothing (or not all) was decoded.
+        sentinel = _sentinel(dst.shape[1:])
+        dst[-1] = sentinel
     try:
-        if size is not None:
-            dst = np.empty((size[1], size[0], 3), np.uint8)
-            image = cv2.imread(path, dst, flags)
-        else:
-            image = cv2.imread(path, flags)
+        image = cv2.imread(path, dst, flags) if dst is not None \
+            else cv2.imread(path, flags)
     except cv2.error as error:
+        if dst is None:
+            raise LayoutInputError(
+                f'{path}: cannot decode the original image '
+                f'({str(error).strip()})') from None
+        # OpenCV asserts when the decoded size differs from the
+        # destination's; decode once more (error path only) to name it.
+        image = None
+        try:
+            image = cv2.imread(path, flags)
+        except cv2.error:
+            pass
+        if image is not None and image.size and \
+                (image.shape[1], image.shape[0]) != tuple(size):
+            _raise_page_size(path, (image.shape[1], image.shape[0]), gt_path,
+                             size)
         raise LayoutInputError(
-            f'{path}: cannot decode the original image '
-            f'({str(error).strip()})') from None
-    if image is None or image.size == 0:
+            f'{path}: cannot decode the original image (corrupt, truncated '
+            f'or unsupported format)') from None
+    failed = image is None or image.size == 0 or (
+        dst is not None and image is dst
+        and np.array_equal(image[-1], sentinel))
+    if not failed and header.format == 'JPEG' and not _jpeg_is_complete(path):
+        failed = True
+    if failed:
         raise LayoutInputError(
             f'{path}: cannot decode the original image (corrupt, truncated '
             f'or unsupported format)')
     return image[..., ::-1]
+
+
+def _raise_page_size(path: str, page_size: Tuple[int, int],
+                     gt_path: Optional[PathLike],
+                     size: Tuple[int, int]) -> None:
+    """Raise the named size-mismatch error of :func:`read_page_image`."""
+    expected = f'the GT {gt_path}' if gt_path is not None \
+        else 'the expected size'
+    raise LayoutInputError(
+        f'{path}: original page size {page_size[0]}x{page_size[1]} differs '
+        f'from {expected} ({size[0]}x{size[1]}, WxH); the overlay needs the '
+        f'page the GT was made for')
 
 
 def bgr_buffer(rgb: np.ndarray) -> Optional[np.ndarray]:

@@ -221,3 +221,79 @@ def test_tools_script_runs(page):
         capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith('Mean IU (Jaccard index) = ')
+
+
+# --------------------------------------------------------------------------
+# Bad originals, failing pages, reruns into the prediction folder
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize('name', ['junk.jpg', 'cut.jpg', 'small.jpg'])
+def test_bad_original_fails_naming_the_file_and_writes_nothing(
+        page, tmp_path, capsys, name):
+    gt, _, gt_path, pred_path = page
+    photo = np.random.default_rng(5).integers(0, 256, gt.shape, np.uint8)
+    ok, data = cv2.imencode('.jpg', photo)
+    data = data.tobytes()
+    originals = {'junk.jpg': b'garbage\n',
+                 'cut.jpg': data[:len(data) * 2 // 3]}
+    if name in originals:
+        (tmp_path / name).write_bytes(originals[name])
+    else:
+        cv2.imwrite(str(tmp_path / name), photo[:-5])
+    status, out, err = run_cli(capsys, '--gt', gt_path, '--prediction',
+                               pred_path, '--original', tmp_path / name,
+                               '--json', tmp_path / 'r.json', '--out-dir',
+                               tmp_path / 'out')
+    assert status == 1 and out == ''
+    expected = {
+        'junk.jpg': f'{tmp_path / name}: cannot decode the original image',
+        'cut.jpg': f'{tmp_path / name}: cannot decode the original image',
+        'small.jpg': f'{tmp_path / name}: original page size 30x35 differs '
+        f'from the GT {gt_path} (30x40, WxH)'}[name]
+    assert err.startswith(f'pixdiva-evaluate: error: {expected}')
+    assert 'OpenCV' not in err
+    assert not (tmp_path / 'r.json').exists()
+    assert not (tmp_path / 'out').exists()
+
+
+def test_folder_mode_failing_later_page_writes_and_replaces_nothing(
+        folders, tmp_path, capsys):
+    gt_dir, pred_dir, pages = folders
+    ok, data = cv2.imencode('.png', pages['p3'][1])
+    data = data.tobytes()
+    (pred_dir / 'p3.png').write_bytes(data[:len(data) // 2])  # header ok
+    out_dir = tmp_path / 'out'
+    status, _, err = run_cli(capsys, '--gt-dir', gt_dir, '--prediction-dir',
+                             pred_dir, '--out-dir', out_dir)
+    assert status == 1 and 'p3.png: cannot decode image' in err
+    assert not out_dir.exists()  # not even the folder (nor temporaries)
+    out_dir.mkdir()
+    (out_dir / 'p1.visualization.png').write_bytes(b'earlier run')
+    (out_dir / 'summary.json').write_text('{"earlier": true}')
+    status, _, _ = run_cli(capsys, '--gt-dir', gt_dir, '--prediction-dir',
+                           pred_dir, '--out-dir', out_dir)
+    assert status == 1
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        'p1.visualization.png', 'summary.json']
+    assert (out_dir / 'p1.visualization.png').read_bytes() == b'earlier run'
+    assert (out_dir / 'summary.json').read_text() == '{"earlier": true}'
+
+
+def test_rerun_into_the_prediction_folder_skips_own_outputs(
+        folders, tmp_path, capsys):
+    gt_dir, pred_dir, pages = folders
+    cv2.imwrite(str(tmp_path / 'p1.png'), np.full(pages['p1'][0].shape, 90,
+                                                  np.uint8))
+    # Single page, default output location: the prediction folder.
+    assert run_cli(capsys, '--gt', gt_dir / 'p1.png', '--prediction',
+                   pred_dir / 'p1.png', '--original', tmp_path / 'p1.png')[0] \
+        == 0
+    assert (pred_dir / 'p1.overlay.png').is_file()
+    for _ in range(2):  # the second run finds the first run's outputs
+        status, _, err = run_cli(capsys, '--gt-dir', gt_dir,
+                                 '--prediction-dir', pred_dir, '--out-dir',
+                                 pred_dir)
+        assert status == 0, err
+        summary = json.loads((pred_dir / 'summary.json').read_text())
+        assert [p['stem'] for p in summary['pages']] == ['p1', 'p2', 'p3']
+    vis = cv2.imread(str(pred_dir / 'p2.visualization.png'))[..., ::-1]
+    assert np.array_equal(vis, la.error_visualization(*pages['p2']))

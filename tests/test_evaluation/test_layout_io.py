@@ -170,3 +170,43 @@ def test_page_image_jpeg_is_fine_for_the_overlay(page, tmp_path):
                                 size=(gt.shape[1], gt.shape[0]))
     assert image.shape == gt.shape
     assert np.abs(image.astype(int) - 90).max() <= 2
+
+
+def test_page_image_that_is_not_an_image_is_refused(page, tmp_path):
+    gt, _, _ = page
+    (tmp_path / 'junk.jpg').write_text('garbage\n')
+    # With a size OpenCV would return the uninitialised destination.
+    for size in ((gt.shape[1], gt.shape[0]), None):
+        with pytest.raises(lio.LayoutInputError,
+                           match=r'junk\.jpg: cannot decode the original'):
+            lio.read_page_image(tmp_path / 'junk.jpg', size=size)
+
+
+def test_truncated_page_jpeg_is_refused(tmp_path):
+    photo = np.random.default_rng(3).integers(0, 256, (120, 90, 3), np.uint8)
+    ok, data = cv2.imencode('.jpg', photo)
+    data = data.tobytes()
+    (tmp_path / 'full.jpg').write_bytes(data + b'camera trailer')
+    (tmp_path / 'cut.jpg').write_bytes(data[:len(data) * 2 // 3])
+    # libjpeg only warns about this file and fills the rest with grey.
+    assert cv2.imread(str(tmp_path / 'cut.jpg')) is not None
+    full = lio.read_page_image(tmp_path / 'full.jpg', size=(90, 120))
+    assert np.array_equal(full, cv2.imread(str(tmp_path / 'full.jpg'))[
+        ..., ::-1])
+    for size in ((90, 120), None):
+        with pytest.raises(lio.LayoutInputError,
+                           match=r'cut\.jpg: cannot decode the original'):
+            lio.read_page_image(tmp_path / 'cut.jpg', size=size)
+
+
+@pytest.mark.parametrize('suffix', ['.jpg', '.png'])
+def test_page_image_of_another_size_names_both_files_and_sizes(
+        page, tmp_path, suffix):
+    _, _, gt_path = page
+    path = tmp_path / f'page{suffix}'
+    cv2.imwrite(str(path), np.full((25, 20, 3), 90, np.uint8))
+    with pytest.raises(lio.LayoutInputError) as error:
+        lio.read_page_image(path, size=(30, 40), gt_path=gt_path)
+    assert str(error.value) == (
+        f'{path}: original page size 20x25 differs from the GT {gt_path} '
+        f'(30x40, WxH); the overlay needs the page the GT was made for')
