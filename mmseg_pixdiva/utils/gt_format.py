@@ -28,6 +28,31 @@ def gt_format_path(out_dir: PathLike, img_path: PathLike) -> Path:
     return Path(out_dir) / f'{Path(img_path).stem}.png'
 
 
+def check_not_an_input(out_path: PathLike,
+                       inputs: Sequence[Optional[PathLike]]) -> None:
+    """Refuse an output path that is one of the sample's own input files.
+
+    A prediction folder pointed at the dataset's ``gt/`` (or ``data/``)
+    folder would silently replace the ground truth with predictions, which
+    is never wanted and cannot be undone.
+
+    Args:
+        out_path: Where a prediction is about to be written.
+        inputs: The sample's files (page image, GT); ``None`` entries are
+            ignored.
+
+    Raises:
+        ValueError: Naming both paths, if ``out_path`` is one of them.
+    """
+    out = Path(out_path).resolve()
+    for path in inputs:
+        if path is not None and Path(path).resolve() == out:
+            raise ValueError(
+                f'{out_path}: writing the prediction there would replace the '
+                f'input file {path}; choose an output folder outside the '
+                'dataset')
+
+
 def write_gt_format_prediction(path: PathLike, classes: np.ndarray,
                                label_values: Sequence[int]) -> None:
     """Write class indices as a GT-format RGB PNG, atomically.

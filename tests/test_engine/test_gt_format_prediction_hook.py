@@ -21,15 +21,17 @@ def read_rgb(path):
     return cv2.imread(str(path), cv2.IMREAD_UNCHANGED)[..., ::-1]
 
 
-def fake_runner(metainfo):
-    dataset = SimpleNamespace(metainfo=metainfo)
+def fake_runner(metainfo, data_prefix=None):
+    dataset = SimpleNamespace(metainfo=metainfo,
+                              data_prefix=data_prefix or {})
     return SimpleNamespace(test_dataloader=SimpleNamespace(dataset=dataset))
 
 
-def sample(classes, img_path):
+def sample(classes, img_path, seg_map_path=None):
     from mmengine.structures import PixelData
     from mmseg.structures import SegDataSample
-    result = SegDataSample(metainfo=dict(img_path=img_path))
+    result = SegDataSample(metainfo=dict(img_path=img_path,
+                                         seg_map_path=seg_map_path))
     result.pred_sem_seg = PixelData(data=torch.as_tensor(classes)[None])
     return result
 
@@ -71,6 +73,41 @@ def test_missing_label_values_is_a_clear_error(tmp_path):
     hook = GTFormatPredictionHook(out_dir=str(tmp_path))
     with pytest.raises(KeyError, match='label_values'):
         hook.before_test(fake_runner(dict(classes=['a'])))
+
+
+def test_never_replaces_the_dataset_files(tmp_path):
+    """An out_dir pointed at the GT (or image) folder is refused before
+    the test starts; a prediction path that is a sample's own GT or page
+    file is refused before it is written. The files stay as they were."""
+    from mmseg_pixdiva.engine.hooks import GTFormatPredictionHook
+    meta = dict(classes=list('abcd'), label_values=LABEL_VALUES)
+    gt_dir, img_dir = tmp_path / 'test' / 'gt', tmp_path / 'test' / 'data'
+    gt_dir.mkdir(parents=True)
+    img_dir.mkdir()
+    gt = gt_dir / 'p1.png'
+    gt.write_bytes(b'the ground truth')
+    page = img_dir / 'p2.png'
+    page.write_bytes(b'the page')
+    prefix = dict(img_path=str(img_dir), seg_map_path=str(gt_dir))
+    for folder, what in ((gt_dir, 'GT'), (img_dir / '.', 'image')):
+        hook = GTFormatPredictionHook(out_dir=str(folder))
+        with pytest.raises(ValueError, match=f"test dataset's {what} folder"):
+            hook.before_test(fake_runner(meta, prefix))
+    # Without a data_prefix to compare with (another dataset class), the
+    # per-sample check still catches it.
+    classes = np.zeros((2, 2), int)
+    hook = GTFormatPredictionHook(out_dir=str(gt_dir))
+    hook.before_test(fake_runner(meta))
+    with pytest.raises(ValueError, match='would replace the input file'):
+        hook.after_test_iter(fake_runner(meta), 0, outputs=[
+            sample(classes, str(img_dir / 'p1.jpg'), str(gt))])
+    hook = GTFormatPredictionHook(out_dir=str(img_dir))
+    hook.before_test(fake_runner(meta))
+    with pytest.raises(ValueError, match=str(page)):
+        hook.after_test_iter(fake_runner(meta), 0,
+                             outputs=[sample(classes, str(page))])
+    assert gt.read_bytes() == b'the ground truth'
+    assert page.read_bytes() == b'the page'
 
 
 def test_in_a_real_test_run(tmp_path):

@@ -56,6 +56,15 @@ def pages(tmp_path):
     return result
 
 
+def test_prediction_dir_never_replaces_a_gt(pages, tmp_path):
+    gt_path, classes = pages[0]
+    before = gt_path.read_bytes()
+    metric = make_metric(prediction_dir=str(gt_path.parent))
+    with pytest.raises(ValueError, match='would replace the input file'):
+        metric.process({}, [data_sample(classes, gt_path)])
+    assert gt_path.read_bytes() == before
+
+
 def test_metric_equals_cli_on_the_saved_predictions(pages, tmp_path, capsys):
     metric = make_metric(output_dir=str(tmp_path / 'out'),
                          prediction_dir=str(tmp_path / 'saved'))

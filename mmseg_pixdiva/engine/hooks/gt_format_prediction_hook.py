@@ -5,7 +5,8 @@ from typing import List, Optional, Sequence
 from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
 
-from ...utils.gt_format import gt_format_path, write_gt_format_prediction
+from ...utils.gt_format import (check_not_an_input, gt_format_path,
+                                write_gt_format_prediction)
 
 
 @HOOKS.register_module()
@@ -15,7 +16,9 @@ class GTFormatPredictionHook(Hook):
     The PNG is RGB, the same size as the input page (mmseg's postprocessing
     resizes the prediction back to ``ori_shape``), blue = the class encoding
     (``label_values[class]``, e.g. the HisDB bits), red = green = 0, written
-    atomically. ``tools/test.py --out DIR`` adds this hook.
+    atomically. ``tools/test.py --out DIR`` adds this hook. An ``out_dir``
+    that is the test dataset's image or GT folder, or an output path that is
+    a sample's own page or GT file, is refused before anything is written.
 
     Args:
         out_dir (str): Folder for the PNGs (created if missing).
@@ -48,7 +51,21 @@ class GTFormatPredictionHook(Hook):
                     'dataset that provides it or set label_values on the '
                     'hook')
             self._label_values = [int(v) for v in values]
+        self._check_out_dir(runner)
         self.out_dir.mkdir(parents=True, exist_ok=True)
+
+    def _check_out_dir(self, runner) -> None:
+        """Refuse an ``out_dir`` that is a data folder of the test set."""
+        prefix = getattr(runner.test_dataloader.dataset, 'data_prefix',
+                         None) or {}
+        out_dir = self.out_dir.resolve()
+        for key, what in (('seg_map_path', 'GT'), ('img_path', 'image')):
+            folder = prefix.get(key)
+            if folder and Path(folder).resolve() == out_dir:
+                raise ValueError(
+                    f'GTFormatPredictionHook: out_dir {self.out_dir} is the '
+                    f'test dataset\'s {what} folder; the predictions would '
+                    'replace its files. Choose another folder')
 
     def after_test_iter(self,
                         runner,
@@ -64,7 +81,10 @@ class GTFormatPredictionHook(Hook):
                 raise KeyError(
                     f'GTFormatPredictionHook: test batch {batch_idx} has a '
                     'sample without img_path; the output is named after it')
+            out_path = gt_format_path(self.out_dir, img_path)
+            check_not_an_input(
+                out_path, (img_path, sample.metainfo.get('seg_map_path')))
             classes = sample.pred_sem_seg.data[0].cpu().numpy()
             write_gt_format_prediction(
-                gt_format_path(self.out_dir, img_path),
-                classes.astype('int64', copy=False), self._label_values)
+                out_path, classes.astype('int64', copy=False),
+                self._label_values)

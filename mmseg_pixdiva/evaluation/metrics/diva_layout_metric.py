@@ -18,6 +18,7 @@ from mmengine.logging import MMLogger, print_log
 from mmseg.registry import METRICS
 from ...datasets.encoding import HISDB_BITS, classes_to_gt_rgb
 from ...utils.atomic import atomic_write_image
+from ...utils.gt_format import check_not_an_input
 from .. import layout_analysis as la
 from .. import layout_io as lio
 from .. import layout_report as report
@@ -102,6 +103,8 @@ class DIVALayoutMetric(BaseMetric):
             prediction = ''
             if self.prediction_dir:
                 prediction = osp.join(self.prediction_dir, stem + '.png')
+                check_not_an_input(
+                    prediction, (gt_path, data_sample.get('img_path')))
                 atomic_write_image(prediction, pred_rgb)
             self.results.append(
                 dict(stem=stem, gt=str(gt_path), prediction=prediction,
