@@ -9,6 +9,7 @@ from layout_eval_helpers import small_page, write_rgb_png
 
 from mmseg_pixdiva.datasets.encoding import classes_to_gt_rgb
 from mmseg_pixdiva.evaluation import layout_analysis as la
+from mmseg_pixdiva.evaluation import layout_io as lio
 from mmseg_pixdiva.evaluation.layout_cli import main
 from mmseg_pixdiva.evaluation.metrics import DIVALayoutMetric
 
@@ -54,6 +55,18 @@ def pages(tmp_path):
         blue = np.where(np.isin(pred[..., 2], LABEL_VALUES), pred[..., 2], 1)
         result.append((gt_path, class_map(blue, LABEL_VALUES)))
     return result
+
+
+def test_a_crop_prediction_is_refused_with_the_reason(pages, tmp_path):
+    # Validation on crops hands the metric 16x16 windows of a whole page.
+    gt_path, classes = pages[0]
+    metric = make_metric(prediction_dir=str(tmp_path / 'saved'))
+    with pytest.raises(lio.LayoutInputError) as error:
+        metric.process({}, [data_sample(classes[:16, :16], gt_path)])
+    message = str(error.value)
+    assert str(gt_path) in message and 'size 16x16 differs' in message
+    assert 'whole pages' in message and 'IoUMetric' in message
+    assert not (tmp_path / 'saved').exists()
 
 
 def test_prediction_dir_never_replaces_a_gt(pages, tmp_path):
