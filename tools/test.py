@@ -21,6 +21,7 @@ from mmengine.config import Config, ConfigDict  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmseg_pixdiva.apis import resolve_auto_config  # noqa: E402
+from mmseg_pixdiva.utils.errors import exit_on_input_error  # noqa: E402
 from mmseg_pixdiva.apis.runner_cli import (add_runner_arguments,  # noqa: E402
                                            load_runner_config)
 
@@ -67,7 +68,10 @@ def enable_visualization(cfg: Config, show_dir) -> None:
     hooks.visualization = vis
 
 
-def main(argv=None) -> None:
+@exit_on_input_error
+def main(argv=None) -> int:
+    """Run the tool; an input error (named file or setting) prints
+    ``error: ...`` and returns 2 instead of a traceback."""
     args = parse_args(argv)
     cfg = resolve_auto_config(build_config(args))
     runner = Runner.from_cfg(cfg)
@@ -75,4 +79,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

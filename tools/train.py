@@ -18,6 +18,7 @@ from mmengine.logging import print_log  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmseg_pixdiva.apis import resolve_auto_config  # noqa: E402
+from mmseg_pixdiva.utils.errors import exit_on_input_error  # noqa: E402
 from mmseg_pixdiva.apis.runner_cli import (add_runner_arguments,  # noqa: E402
                                            load_runner_config)
 
@@ -56,7 +57,10 @@ def build_config(args: argparse.Namespace) -> Config:
     return cfg
 
 
-def main(argv=None) -> None:
+@exit_on_input_error
+def main(argv=None) -> int:
+    """Run the tool; an input error (named file or setting) prints
+    ``error: ...`` and returns 2 instead of a traceback."""
     args = parse_args(argv)
     cfg = resolve_auto_config(build_config(args))
     runner = Runner.from_cfg(cfg)
@@ -64,4 +68,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

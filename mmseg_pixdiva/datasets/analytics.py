@@ -34,6 +34,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ..utils import atomic_write_text, files_signature
+from ..utils.errors import InputError
 from .gt_image import read_gt_rgb
 from .pairing import pair_by_stem
 
@@ -52,7 +53,7 @@ _HIST_BLOCK_PIXELS = 1 << 23
 
 
 
-class DatasetStatisticsError(ValueError):
+class DatasetStatisticsError(InputError, ValueError):
     """A file of the dataset cannot be used for the statistics."""
 
 

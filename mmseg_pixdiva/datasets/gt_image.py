@@ -3,8 +3,10 @@ from typing import Optional
 
 import numpy as np
 
+from ..utils.errors import InputError
 
-class InvalidGTError(ValueError):
+
+class InvalidGTError(InputError, ValueError):
     """A GT file cannot hold exact class labels."""
 
 

@@ -9,6 +9,8 @@ import os
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from ..utils.errors import InputError
+
 #: Image suffixes accepted for scans (lower case).
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.tif', '.tiff', '.bmp', '.webp')
 
@@ -19,7 +21,7 @@ GT_SUFFIXES = ('.png', '.bmp', '.tif', '.tiff', '.gif')
 LOSSY_SUFFIXES = ('.jpg', '.jpeg', '.jpe', '.webp')
 
 
-class PairingError(ValueError):
+class PairingError(InputError, ValueError):
     """The image and GT folders do not pair up one-to-one by stem."""
 
 

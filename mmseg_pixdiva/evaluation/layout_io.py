@@ -30,6 +30,8 @@ from typing import NamedTuple, Optional, Tuple, Union
 
 import numpy as np
 
+from ..utils.errors import InputError
+
 PathLike = Union[str, os.PathLike]
 
 PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
@@ -48,7 +50,7 @@ _PNG_COLOUR_TYPES = {
 }
 
 
-class LayoutInputError(ValueError):
+class LayoutInputError(InputError, ValueError):
     """An input image cannot be evaluated as it is; the message names the
     file and says what is wrong."""
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from mmseg_pixdiva.datasets.encoding import classes_to_gt_rgb, decode_gt
 from mmseg_pixdiva.utils.atomic import atomic_write_image
+from mmseg_pixdiva.utils.errors import InputError
 
 from .colour import blend, colourize
 
@@ -15,7 +16,7 @@ from .colour import blend, colourize
 PICTURE_KINDS = ('pred', 'gt', 'errors', 'overlay')
 
 
-class PageSizeError(ValueError):
+class PageSizeError(InputError, ValueError):
     """A prediction and its GT (or scan) differ in size."""
 
 
