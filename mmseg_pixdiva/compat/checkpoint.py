@@ -17,7 +17,14 @@ from typing import Any, List, Optional
 import numpy as np
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
-from mmengine.runner.checkpoint import CheckpointLoader
+
+from ..utils.errors import InputError
+
+# ``mmengine.runner.checkpoint`` is deliberately not imported at module level:
+# ``import mmseg_pixdiva`` installs our loader from a hook that runs when that
+# module finishes importing, and that hook imports this module. Importing
+# mmengine.runner from here would fire the hook while this module is still
+# half-initialised (a circular ImportError in a fresh interpreter).
 
 
 # HistoryBuffer fills its class-level method table lazily, in __init__, so
@@ -59,8 +66,52 @@ def mmengine_checkpoint_globals() -> List[Any]:
             (history_buffer_getattr, 'builtins.getattr')]
 
 
-class UnsafeCheckpointError(pickle.UnpicklingError):
+class UnsafeCheckpointError(InputError, pickle.UnpicklingError):
     """A checkpoint needs globals outside the mmengine allow-list."""
+
+
+class CorruptCheckpointError(InputError, ValueError):
+    """A checkpoint file is corrupt, truncated or not a torch checkpoint."""
+
+
+# Phrases of torch's weights-only unpickler when the pickle is well formed but
+# asks for something outside the allow-list (ours included); any other
+# unpickling failure means the byte stream itself is broken.
+_REFUSAL_MARKERS = ('GLOBAL ', 'unrecognized function', 'Can only create new',
+                    'Can only build', 'is not allowed in a checkpoint',
+                    'must be imported to load')
+
+# RuntimeErrors torch raises for a damaged file (zip reader, legacy format);
+# other RuntimeErrors (e.g. a CUDA checkpoint without a GPU) are not damage.
+_DAMAGE_MARKERS = ('PytorchStreamReader', 'EOF', 'corrupt', 'magic number',
+                   'zip archive')
+
+
+def _torch_detail(error: BaseException) -> str:
+    """Torch's own reason for a failure, without its weights_only advice.
+
+    torch wraps unpickler errors in advice to retry with
+    ``weights_only=False``, which is exactly wrong for an untrusted or
+    damaged file, so only the underlying reason is kept.
+
+    Args:
+        error (BaseException): The exception raised by :func:`torch.load`.
+
+    Returns:
+        str: ``'<ExceptionType>: <reason>'``.
+    """
+    message = str(error).split('\n\nCheck the documentation of torch.load')[0]
+    if isinstance(error, pickle.UnpicklingError):
+        message = message.split('WeightsUnpickler error: ')[-1]
+        message = message.rsplit('\n\n', 1)[-1]
+    return f'{type(error).__name__}: {message.strip()}'
+
+
+def _corrupt(filename: str, error: BaseException) -> CorruptCheckpointError:
+    return CorruptCheckpointError(
+        f'Cannot load checkpoint {filename}: the file is corrupt or truncated '
+        f'(or not a torch checkpoint at all). torch said: '
+        f'{_torch_detail(error)}')
 
 
 def load_from_local_safely(filename: str,
@@ -78,6 +129,11 @@ def load_from_local_safely(filename: str,
         FileNotFoundError: If the file does not exist.
         UnsafeCheckpointError: If the file pickles anything beyond what
             mmengine checkpoints contain.
+        CorruptCheckpointError: If the file is damaged (random bytes,
+            truncated download, half-written save).
+        RuntimeError: If torch fails for another reason (e.g. a CUDA
+            checkpoint without ``map_location`` on a CPU-only machine); the
+            message names the file.
     """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
@@ -86,15 +142,31 @@ def load_from_local_safely(filename: str,
         try:
             return torch.load(
                 filename, map_location=map_location, weights_only=True)
+        except (OSError, MemoryError):
+            # Not the file's content: the OS errors already name the file.
+            raise
         except pickle.UnpicklingError as error:
+            if not any(marker in str(error) for marker in _REFUSAL_MARKERS):
+                raise _corrupt(filename, error) from None
             raise UnsafeCheckpointError(
                 f'Refusing to load checkpoint {filename}: it contains objects '
                 'outside the allow-list of mmengine checkpoints (tensors, '
                 'numpy arrays, HistoryBuffer), so loading it would execute '
                 f'arbitrary pickle code. torch said: {error}') from None
+        except RuntimeError as error:
+            if any(marker in str(error) for marker in _DAMAGE_MARKERS):
+                raise _corrupt(filename, error) from None
+            raise RuntimeError(
+                f'Cannot load checkpoint {filename}: {error}') from error
+        except Exception as error:  # noqa: BLE001
+            # A damaged pickle stream can break the unpickler in any way
+            # (KeyError, IndexError, UnicodeDecodeError, struct.error, ...).
+            raise _corrupt(filename, error) from None
 
 
 def install_safe_checkpoint_loader() -> None:
     """Make mmengine's local-file scheme use :func:`load_from_local_safely`."""
+    # Imported here, not at the top: see the note below the imports.
+    from mmengine.runner.checkpoint import CheckpointLoader
     CheckpointLoader.register_scheme(
         prefixes='', loader=load_from_local_safely, force=True)

@@ -63,3 +63,81 @@ def test_foreign_objects_are_refused_with_the_file_name(tmp_path):
         _load_checkpoint(str(path), map_location='cpu')
     assert 'evil.pth' in str(info.value) and 'Payload' in str(info.value)
     assert isinstance(info.value, pickle.UnpicklingError)
+
+
+def _corrupt_files(tmp_path):
+    """Random bytes, a text file, an empty file and two truncated saves."""
+    files = {}
+    files['random.pth'] = np.random.default_rng(0).bytes(2000)
+    files['text.pth'] = b'hello world\n'
+    files['empty.pth'] = b''
+    good = tmp_path / 'good.pth'
+    torch.save({'w': torch.ones(1000)}, good)
+    files['truncated_zip.pth'] = good.read_bytes()[:good.stat().st_size // 2]
+    torch.save({'w': torch.ones(10)}, good,
+               _use_new_zipfile_serialization=False)
+    files['truncated_legacy.pth'] = good.read_bytes()[:-20]
+    paths = []
+    for name, data in files.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        paths.append(path)
+    return paths
+
+
+def test_corrupt_or_truncated_checkpoints_name_the_file(tmp_path):
+    from mmseg_pixdiva.compat.checkpoint import CorruptCheckpointError
+    for path in _corrupt_files(tmp_path):
+        with pytest.raises(CorruptCheckpointError) as info:
+            _load_checkpoint(str(path), map_location='cpu')
+        message = str(info.value)
+        assert str(path) in message, message
+        assert 'corrupt or truncated' in message
+        # Never the advice to drop weights_only for a file we cannot trust.
+        assert 'weights_only' not in message
+        assert not isinstance(info.value, UnsafeCheckpointError)
+
+
+def test_other_runtime_errors_name_the_file_and_keep_their_type(
+        tmp_path, monkeypatch):
+    from mmseg_pixdiva.compat import checkpoint
+    path = tmp_path / 'cuda.pth'
+    torch.save({'w': torch.ones(2)}, path)
+
+    def fail(*args, **kwargs):
+        raise RuntimeError('Attempting to deserialize object on a CUDA '
+                           'device but torch.cuda.is_available() is False.')
+
+    monkeypatch.setattr(checkpoint.torch, 'load', fail)
+    with pytest.raises(RuntimeError) as info:
+        checkpoint.load_from_local_safely(str(path))
+    assert not isinstance(info.value, checkpoint.CorruptCheckpointError)
+    assert str(path) in str(info.value) and 'CUDA' in str(info.value)
+
+
+def test_keyboard_interrupt_is_not_swallowed(tmp_path, monkeypatch):
+    from mmseg_pixdiva.compat import checkpoint
+    path = tmp_path / 'ok.pth'
+    torch.save({'w': torch.ones(2)}, path)
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(checkpoint.torch, 'load', interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        checkpoint.load_from_local_safely(str(path))
+
+
+def test_checkpoint_module_imports_right_after_the_package():
+    # Used to fail with a circular ImportError unless mmengine.runner had
+    # been imported before.
+    code = ('import mmseg_pixdiva\n'
+            'from mmseg_pixdiva.compat.checkpoint import '
+            'load_from_local_safely\n'
+            'from mmengine.runner.checkpoint import CheckpointLoader\n'
+            'print(CheckpointLoader._get_checkpoint_loader("a.pth")'
+            '.__name__)')
+    result = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == 'load_from_local_safely'
