@@ -30,11 +30,12 @@ Everything random comes from one ``numpy.random.Generator`` seeded with the
 page seed, so a page is a pure function of ``(seed, height, width)``.
 """
 import json
+import operator
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -62,6 +63,9 @@ SPLITS = ('train', 'val', 'test')
 
 #: File written in the dataset root that records how it was generated.
 MANIFEST_NAME = 'synthetic_manifest.json'
+
+#: Smallest page side (pixels) the layout generator can fill.
+MIN_PAGE_SIZE = 32
 
 # Hershey fonts: x-height in pixels of a glyph drawn at scale 1.0 (measured).
 _X_HEIGHT_AT_SCALE_1 = 15.0
@@ -597,8 +601,9 @@ def make_synthetic_page(seed: int, height: int = 768,
         :data:`SYNTHETIC_LABEL_VALUES`.
     """
     height, width = int(height), int(width)
-    if height < 32 or width < 32:
-        raise ValueError(f'page size must be at least 32x32, got '
+    if height < MIN_PAGE_SIZE or width < MIN_PAGE_SIZE:
+        raise ValueError(f'page size must be at least '
+                         f'{MIN_PAGE_SIZE}x{MIN_PAGE_SIZE}, got '
                          f'{height}x{width}')
     rng = np.random.default_rng(int(seed))
     page_mask, box = _page_outline(rng, height, width)
@@ -661,6 +666,65 @@ def _dataset_files(root: Path, split: str, count: int,
             for i in range(count)]
 
 
+def _integer(name: str, value: Any) -> int:
+    """``value`` as an int; a float or string is refused, not truncated."""
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise ValueError(f'{name} must be an integer, got {value!r}') from None
+
+
+def _check_parameters(
+        n_train: Any, n_val: Any, n_test: Any, height: Any, width: Any,
+        seed: Any, test_height: Any, test_width: Any
+) -> Tuple[Dict[str, int], Dict[str, Tuple[int, int]], int]:
+    """Validate every dataset parameter before anything is written.
+
+    A bad value found only while generating would leave a manifest behind
+    that then blocks the corrected command as "other parameters".
+
+    Args:
+        n_train, n_val, n_test: Pages per split (>= 0).
+        height, width: Train/val page size (>= :data:`MIN_PAGE_SIZE`).
+        seed: Dataset seed (>= 0, numpy seed sequences refuse negatives).
+        test_height, test_width: Test page size, ``None`` for the train
+            size.
+
+    Returns:
+        tuple: ``(counts, sizes, seed)``, per split where keyed by split.
+
+    Raises:
+        ValueError: Naming the first wrong parameter and its value.
+    """
+    counts = dict(train=_integer('n_train (--train)', n_train),
+                  val=_integer('n_val (--val)', n_val),
+                  test=_integer('n_test (--test)', n_test))
+    for split, count in counts.items():
+        if count < 0:
+            raise ValueError(f'the number of {split} pages must be >= 0, '
+                             f'got {count}')
+    height = _integer('height (--height)', height)
+    width = _integer('width (--width)', width)
+    # ``None`` only means "same as train": 0 is an error, not the default.
+    test_height = height if test_height is None else _integer(
+        'test_height (--test-height)', test_height)
+    test_width = width if test_width is None else _integer(
+        'test_width (--test-width)', test_width)
+    sizes = dict(train=(height, width), val=(height, width),
+                 test=(test_height, test_width))
+    for name, value in (('height (--height)', height),
+                        ('width (--width)', width),
+                        ('test_height (--test-height)', test_height),
+                        ('test_width (--test-width)', test_width)):
+        if value < MIN_PAGE_SIZE:
+            raise ValueError(f'page {name} must be at least {MIN_PAGE_SIZE} '
+                             f'pixels, got {value}')
+    seed = _integer('seed (--seed)', seed)
+    if seed < 0:
+        raise ValueError(f'seed (--seed) must be >= 0, got {seed}')
+    return counts, sizes, seed
+
+
 def _read_manifest(root: Path) -> Optional[dict]:
     path = root / MANIFEST_NAME
     if not path.is_file():
@@ -711,21 +775,22 @@ def write_synthetic_dataset(root: Union[str, os.PathLike],
 
     Raises:
         FileExistsError: ``root`` holds other files and ``overwrite`` is
-            False.
+            False, or ``root`` is a file.
+        ValueError: A parameter is invalid (checked before anything is
+            written).
     """
     root = Path(root)
     image_suffix = image_suffix.lower()
     if image_suffix not in ('.jpg', '.png'):
         raise ValueError(f'image_suffix must be ".jpg" or ".png", got '
                          f'{image_suffix!r}')
-    counts = dict(train=int(n_train), val=int(n_val), test=int(n_test))
-    if any(n < 0 for n in counts.values()):
-        raise ValueError(f'page counts must be >= 0, got {counts}')
-    sizes = dict(train=(int(height), int(width)),
-                 val=(int(height), int(width)),
-                 test=(int(test_height or height), int(test_width or width)))
+    counts, sizes, seed = _check_parameters(
+        n_train, n_val, n_test, height, width, seed, test_height, test_width)
+    if root.exists() and not root.is_dir():
+        raise FileExistsError(f'{root} is a file, not a folder; choose a '
+                              'folder for the dataset root')
     params = dict(generator='mmseg_pixdiva.datasets.synthetic', version=1,
-                  seed=int(seed), counts=counts,
+                  seed=seed, counts=counts,
                   sizes={k: list(v) for k, v in sizes.items()},
                   image_suffix=image_suffix)
     files = {split: _dataset_files(root, split, counts[split], image_suffix)

@@ -203,6 +203,62 @@ def test_existing_dataset_is_protected(tmp_path):
     np.testing.assert_array_equal(_read_rgb(gt_file), gt)
 
 
+@pytest.mark.parametrize('kwargs, message', [
+    (dict(height=0, width=10), r'height \(--height\) must be at least 32'),
+    (dict(width=31), r'width \(--width\) must be at least 32'),
+    (dict(test_height=0), r'test_height \(--test-height\) .* got 0'),
+    (dict(test_width=20), r'test_width \(--test-width\) .* got 20'),
+    (dict(n_val=-1), 'number of val pages must be >= 0, got -1'),
+    (dict(seed=-1), r'seed \(--seed\) must be >= 0, got -1'),
+    (dict(n_train=1.5), r'n_train \(--train\) must be an integer'),
+    (dict(image_suffix='.gif'), 'image_suffix'),
+])
+def test_bad_parameters_write_nothing(tmp_path, kwargs, message):
+    root = tmp_path / 'synthetic'
+    params = dict(n_train=1, n_val=0, n_test=0, height=48, width=40,
+                  progress=False)
+    params.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        write_synthetic_dataset(root, **params)
+    assert not root.exists()
+
+
+def test_bad_parameters_keep_an_existing_dataset(tmp_path):
+    root = tmp_path / 'synthetic'
+    write_synthetic_dataset(root, 1, 0, 0, 48, 40, progress=False)
+    manifest = (root / MANIFEST_NAME).read_text()
+    with pytest.raises(ValueError, match='at least 32'):
+        write_synthetic_dataset(root, 1, 0, 0, 0, 40, overwrite=True,
+                                progress=False)
+    assert (root / MANIFEST_NAME).read_text() == manifest
+    assert (root / 'train' / 'gt' / 'train_000.png').is_file()
+
+
+def test_root_that_is_a_file_is_refused(tmp_path):
+    root = tmp_path / 'notes.txt'
+    root.write_text('keep me')
+    with pytest.raises(FileExistsError, match='notes.txt is a file'):
+        write_synthetic_dataset(root, 1, 0, 0, 48, 40, progress=False)
+    assert root.read_text() == 'keep me'
+
+
+def test_tool_rejects_bad_size_then_accepts_the_corrected_command(
+        tmp_path, capsys, monkeypatch):
+    monkeypatch.syspath_prepend(str(REPO_ROOT / 'tools'))
+    sys.modules.pop('make_synthetic_hisdb', None)
+    import make_synthetic_hisdb
+    root = tmp_path / 'syn'
+    common = [str(root), '--train', '1', '--val', '0', '--test', '0',
+              '--no-progress']
+    assert make_synthetic_hisdb.main(
+        common + ['--height', '0', '--width', '10']) == 2
+    assert 'height (--height) must be at least 32' in capsys.readouterr().err
+    assert not root.exists()
+    assert make_synthetic_hisdb.main(
+        common + ['--height', '48', '--width', '40']) == 0
+    assert (root / 'train' / 'gt' / 'train_000.png').is_file()
+
+
 def test_make_synthetic_hisdb_tool(tmp_path, capsys, monkeypatch):
     monkeypatch.syspath_prepend(str(REPO_ROOT / 'tools'))
     sys.modules.pop('make_synthetic_hisdb', None)
