@@ -296,7 +296,12 @@ def find_label_values(model, cfg, override: Optional[Sequence[int]] = None
             'checkpoint meta (dataset_meta.label_values) nor in the config '
             'dataset (label_values or metainfo.label_values); give them '
             'with --label-values, e.g. --label-values 1 2 4 8')
-    values = [int(v) for v in values]
+    from mmseg_pixdiva.datasets.encoding import (InvalidLabelValuesError,
+                                                 check_label_values)
+    try:
+        values = check_label_values(values)
+    except InvalidLabelValuesError as error:
+        raise InferError(f'label values from {source}: {error}') from None
     num_classes = getattr(model, 'out_channels', None)
     if num_classes is not None and num_classes > 1 and \
             len(values) != num_classes:

@@ -6,9 +6,12 @@ order, so class ``i`` is written as blue ``label_values[i]``. DIVA-HisDB uses
 bit flags in blue (0x01 background, 0x02 comment, 0x04 decoration, 0x08 main
 text; multi-label pixels OR them) and marks boundary pixels with bit 7 of red.
 """
+import operator
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+
+from ..utils.errors import InputError
 
 #: Index used for pixels that carry no label (padding, mmseg's default).
 IGNORE_INDEX = 255
@@ -33,7 +36,11 @@ HISDB_BIT_COLOURS: Dict[int, Tuple[int, int, int]] = {
 }
 
 
-class UnknownLabelValueError(ValueError):
+class InvalidLabelValuesError(InputError, ValueError):
+    """A ``label_values`` list a GT blue channel cannot encode."""
+
+
+class UnknownLabelValueError(InputError, ValueError):
     """A GT holds blue values that are not in the class list."""
 
 
@@ -79,8 +86,19 @@ def hisdb_colour(blue: int) -> Tuple[int, int, int]:
 
 
 def hisdb_palette(label_values: Sequence[int]) -> List[List[int]]:
-    """Palette (RGB lists) for HisDB classes given by their blue values."""
-    return [list(hisdb_colour(int(v))) for v in label_values]
+    """Palette (RGB lists) for HisDB classes given by their blue values.
+
+    Args:
+        label_values (Sequence[int]): Blue values in class order.
+
+    Returns:
+        list: One RGB list per class.
+
+    Raises:
+        ValueError: If ``label_values`` is invalid (see
+            :func:`check_label_values`).
+    """
+    return [list(hisdb_colour(v)) for v in check_label_values(label_values)]
 
 
 def distinct_palette(num_classes: int) -> List[List[int]]:
@@ -105,6 +123,56 @@ def distinct_palette(num_classes: int) -> List[List[int]]:
     return palette[:num_classes]
 
 
+def check_label_values(label_values: Sequence[int]) -> List[int]:
+    """Validate a class list of blue values and return it as plain ints.
+
+    Every function taking ``label_values`` goes through here, so a value a
+    uint8 blue channel cannot hold is reported by name instead of surfacing
+    as numpy's ``OverflowError`` (or wrapping around silently).
+
+    Args:
+        label_values (Sequence[int]): Blue values in class order.
+
+    Returns:
+        list[int]: The same values as Python ints.
+
+    Raises:
+        InvalidLabelValuesError: If the list is empty, a value is not an
+            integer, is outside 0..255 or repeats an earlier one, or there
+            are more classes than :data:`IGNORE_INDEX` leaves room for; the
+            message names the offending value and its position.
+    """
+    values: List[int] = []
+    for position, value in enumerate(label_values):
+        try:
+            # operator.index takes numpy integers but refuses 2.5 or '2',
+            # which int() would silently truncate or parse.
+            number = operator.index(value)
+        except TypeError:
+            raise InvalidLabelValuesError(
+                f'label_values[{position}] = {value!r} is not an integer '
+                f'(label_values: {list(label_values)})') from None
+        if not 0 <= number <= 255:
+            raise InvalidLabelValuesError(
+                f'label_values[{position}] = {number} is outside 0..255, the '
+                f'range of a GT blue channel (label_values: '
+                f'{list(label_values)})')
+        if number in values:
+            raise InvalidLabelValuesError(
+                f'label_values[{position}] = {number} repeats '
+                f'label_values[{values.index(number)}] (label_values: '
+                f'{list(label_values)})')
+        values.append(number)
+    if not values:
+        raise InvalidLabelValuesError('label_values is empty')
+    if len(values) >= IGNORE_INDEX:
+        raise InvalidLabelValuesError(
+            f'label_values has {len(values)} classes; at most '
+            f'{IGNORE_INDEX - 1} are supported ({IGNORE_INDEX} is the '
+            'ignore index)')
+    return values
+
+
 def build_blue_lut(label_values: Sequence[int]) -> np.ndarray:
     """Lookup table from blue value (0..255) to class index.
 
@@ -118,15 +186,7 @@ def build_blue_lut(label_values: Sequence[int]) -> np.ndarray:
     Raises:
         ValueError: On duplicates, values outside 0..255 or too many classes.
     """
-    values = [int(v) for v in label_values]
-    if not values:
-        raise ValueError('label_values is empty')
-    if len(set(values)) != len(values):
-        raise ValueError(f'label_values has duplicates: {values}')
-    if any(v < 0 or v > 255 for v in values):
-        raise ValueError(f'label_values must be in 0..255, got {values}')
-    if len(values) >= IGNORE_INDEX:
-        raise ValueError(f'at most {IGNORE_INDEX - 1} classes are supported')
+    values = check_label_values(label_values)
     lut = np.full(256, IGNORE_INDEX, dtype=np.uint8)
     lut[values] = np.arange(len(values), dtype=np.uint8)
     return lut
@@ -198,7 +258,7 @@ def decode_gt(gt_rgb: np.ndarray,
                          f'shape {gt_rgb.shape}')
     classes = blue_to_class(gt_rgb[..., 2], label_values, filename)
     if boundary_to_background:
-        values = [int(v) for v in label_values]
+        values = check_label_values(label_values)
         background = values[0] if background_value is None \
             else int(background_value)
         if background not in values:
@@ -220,9 +280,10 @@ def class_to_blue(classes: np.ndarray,
         np.ndarray: uint8 blue values, same shape.
 
     Raises:
-        ValueError: If an index has no class.
+        ValueError: If an index has no class, or ``label_values`` is invalid
+            (see :func:`check_label_values`).
     """
-    values = np.asarray([int(v) for v in label_values], dtype=np.uint8)
+    values = np.asarray(check_label_values(label_values), dtype=np.uint8)
     classes = np.asarray(classes)
     if classes.size and (classes.min() < 0 or classes.max() >= len(values)):
         raise ValueError(

@@ -6,9 +6,10 @@ from typing import List, Optional, Sequence
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
-from .encoding import distinct_palette
+from .encoding import check_label_values, distinct_palette
 from .label_discovery import discover_label_values
-from .pairing import GT_SUFFIXES, IMAGE_SUFFIXES, pair_by_stem
+from .pairing import (GT_SUFFIXES, IMAGE_SUFFIXES, PairingError,
+                      pair_by_stem)
 from .samplers.crop_index import PAGE_CROP_KEY
 
 #: Name of the class-list cache written in the data root.
@@ -67,7 +68,9 @@ class PairedBlueChannelDataset(BaseSegDataset):
             label_values = metainfo.get('label_values')
         if label_values is None:
             label_values = self._discover(data_root, label_discovery_prefix)
-        self.label_values = [int(v) for v in label_values]
+        # Checked here so a bad config fails at build time, not at the first
+        # GT decoded (possibly hours into training).
+        self.label_values = check_label_values(label_values)
         if background_value is None:
             background_value = self.label_values[0]
         if int(background_value) not in self.label_values:
@@ -106,7 +109,16 @@ class PairedBlueChannelDataset(BaseSegDataset):
                 'to discover them from does not exist; set label_values in '
                 'the dataset config')
         img_dir = osp.join(osp.dirname(gt_dir), 'data')
-        pairs = pair_by_stem(img_dir, gt_dir) if osp.isdir(img_dir) else []
+        # Pair first, even when the image folder is missing: the pairing
+        # error names the folder and what is wrong with it, where an empty
+        # GT list would only say "no GT files".
+        try:
+            pairs = pair_by_stem(img_dir, gt_dir)
+        except PairingError as error:
+            raise PairingError(
+                f'label_values not given and the classes cannot be '
+                f'discovered from the training GTs in {gt_dir}: '
+                f'{error}') from None
         gt_paths = [gt for _, _, gt in pairs]
         cache = osp.join(data_root or osp.dirname(osp.dirname(gt_dir)),
                          LABEL_CACHE_NAME)

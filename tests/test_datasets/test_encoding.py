@@ -4,6 +4,7 @@ import pytest
 from mmseg_pixdiva.datasets.encoding import (IGNORE_INDEX,
                                              UnknownLabelValueError,
                                              blue_to_class, build_blue_lut,
+                                             check_label_values,
                                              class_to_blue, classes_to_gt_rgb,
                                              decode_gt, hisdb_class_name,
                                              hisdb_palette)
@@ -21,6 +22,35 @@ def test_lut_maps_values_to_their_index_and_others_to_ignore():
 def test_lut_rejects_bad_class_lists(bad):
     with pytest.raises(ValueError):
         build_blue_lut(bad)
+
+
+@pytest.mark.parametrize('bad, message', [
+    ([1, 300], r'label_values\[1\] = 300 is outside 0\.\.255'),
+    ([-1, 2], r'label_values\[0\] = -1 is outside 0\.\.255'),
+    ([1, 2, 1], r'label_values\[2\] = 1 repeats label_values\[0\]'),
+    ([1, 2.5], r'label_values\[1\] = 2\.5 is not an integer'),
+    (['1'], r"label_values\[0\] = '1' is not an integer"),
+    ([], 'label_values is empty'),
+])
+def test_every_label_values_function_names_the_bad_value(bad, message):
+    classes = np.zeros((2, 2), np.uint8)
+    gt = np.zeros((2, 2, 3), np.uint8)
+    calls = [lambda: build_blue_lut(bad),
+             lambda: class_to_blue(classes, bad),
+             lambda: classes_to_gt_rgb(classes, bad),
+             lambda: blue_to_class(gt[..., 2], bad),
+             lambda: decode_gt(gt, bad, boundary_to_background=True),
+             lambda: hisdb_palette(bad)]
+    for call in calls:
+        with pytest.raises(ValueError, match=message):
+            call()
+
+
+def test_numpy_integer_label_values_are_accepted():
+    values = np.array([1, 8, 2], dtype=np.int64)
+    assert check_label_values(values) == [1, 8, 2]
+    assert all(type(v) is int for v in check_label_values(values))
+    assert class_to_blue(np.array([2, 0, 1]), values).tolist() == [2, 1, 8]
 
 
 def test_round_trip_class_to_blue_to_class():

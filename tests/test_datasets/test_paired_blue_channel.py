@@ -66,6 +66,25 @@ def test_cache_is_refreshed_when_training_gts_change(root):
     assert build(root).metainfo['label_values'] == (0, 5, 9, 17)
 
 
+def test_missing_training_image_folder_is_named(root):
+    from mmseg_pixdiva.datasets.pairing import PairingError
+    for image in (root / 'train' / 'data').iterdir():
+        image.unlink()
+    (root / 'train' / 'data').rmdir()
+    with pytest.raises(PairingError) as info:
+        build(root, split='val')
+    message = str(info.value)
+    assert f'image folder {root / "train" / "data"} does not exist' in message
+    assert f'training GTs in {root / "train" / "gt"}' in message
+    assert not (root / 'pixdiva_label_values.json').exists()
+
+
+def test_label_values_outside_uint8_fail_at_build_time(root):
+    with pytest.raises(ValueError,
+                       match=r'label_values\[2\] = 300 is outside 0\.\.255'):
+        build(root, label_values=[0, 5, 300])
+
+
 def test_read_only_root_still_works_with_a_warning(root):
     # A directory where the cache file should be: neither readable nor
     # writable as a file (chmod would not stop root, who runs CI).

@@ -250,6 +250,11 @@ def test_label_value_errors(setup, tmp_path, capsys):
     assert '--label-values' in capsys.readouterr().err
     assert run(setup, tmp_path / 'b', '--label-values', '1', '2') == 2
     assert 'model predicts 4 classes' in capsys.readouterr().err
+    assert run(setup, tmp_path / 'c', '--label-values', '1', '2', '4',
+               '300') == 2
+    assert 'label_values[3] = 300 is outside 0..255' in \
+        capsys.readouterr().err
+    assert not (tmp_path / 'c').exists()
     assert not (tmp_path / 'a').exists() and not (tmp_path / 'b').exists()
 
 

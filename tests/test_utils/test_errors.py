@@ -15,10 +15,18 @@ def test_project_input_errors_share_the_base_class():
     from mmseg_pixdiva.datasets.pairing import PairingError
     from mmseg_pixdiva.evaluation.layout_io import LayoutInputError
     from mmseg_pixdiva.visualization.page import PageSizeError
+    from mmseg_pixdiva.compat.checkpoint import (CorruptCheckpointError,
+                                                 UnsafeCheckpointError)
+    from mmseg_pixdiva.datasets.encoding import (InvalidLabelValuesError,
+                                                 UnknownLabelValueError)
     for error in (DatasetStatisticsError, InvalidGTError, PairingError,
-                  LayoutInputError, PageSizeError):
+                  LayoutInputError, PageSizeError, CorruptCheckpointError,
+                  InvalidLabelValuesError, UnknownLabelValueError):
         # Still ValueErrors, so callers that caught those keep working.
         assert issubclass(error, InputError) and issubclass(error, ValueError)
+    import pickle
+    assert issubclass(UnsafeCheckpointError, InputError)
+    assert issubclass(UnsafeCheckpointError, pickle.UnpicklingError)
 
 
 def test_exit_on_input_error(capsys):
