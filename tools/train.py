@@ -20,6 +20,7 @@ from mmengine.runner import Runner  # noqa: E402
 from mmseg_pixdiva.apis import resolve_auto_config  # noqa: E402
 from mmseg_pixdiva.utils.errors import exit_on_input_error  # noqa: E402
 from mmseg_pixdiva.apis.runner_cli import (add_runner_arguments,  # noqa: E402
+                                           adopt_resumed_seed,
                                            load_runner_config)
 
 
@@ -63,6 +64,10 @@ def main(argv=None) -> int:
     ``error: ...`` and returns 2 instead of a traceback."""
     args = parse_args(argv)
     cfg = resolve_auto_config(build_config(args))
+    seed = adopt_resumed_seed(cfg)
+    if seed is not None:
+        print_log(f'resuming with the seed of the interrupted run: {seed}',
+                  logger='current')
     runner = Runner.from_cfg(cfg)
     runner.train()
 

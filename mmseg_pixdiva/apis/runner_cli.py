@@ -2,6 +2,7 @@
 import argparse
 import os
 import os.path as osp
+from typing import Optional
 
 from mmengine.config import Config, DictAction
 
@@ -50,3 +51,54 @@ def load_runner_config(args: argparse.Namespace) -> Config:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     return cfg
+
+
+def resume_checkpoint(cfg: Config) -> Optional[str]:
+    """The checkpoint a ``resume=True`` config will continue from, if any.
+
+    Args:
+        cfg (Config): Config with ``resume``, ``load_from``, ``work_dir``.
+
+    Returns:
+        str | None: ``load_from``, else the latest checkpoint recorded in
+        the work dir (mmengine's ``last_checkpoint`` file), else None.
+    """
+    if not cfg.get('resume', False):
+        return None
+    if cfg.get('load_from', None):
+        return cfg.load_from
+    from mmengine.runner import find_latest_checkpoint
+    return find_latest_checkpoint(cfg.work_dir)
+
+
+def adopt_resumed_seed(cfg: Config) -> Optional[int]:
+    """Run a resumed training with the seed of the run it continues.
+
+    mmengine restores the checkpoint's seed only after it has built the
+    dataloaders, whose samplers (``CropsPerImageSampler``, mmengine's
+    ``DefaultSampler``) have by then drawn their shuffling seed from the
+    new run's seed. A config without ``randomness.seed`` gets a fresh
+    random seed every start, so the resumed run would skip and then draw
+    other crops than the interrupted one. Setting the seed before the
+    runner exists makes the continuation the same as an uninterrupted run.
+
+    Args:
+        cfg (Config): The config to update in place.
+
+    Returns:
+        int | None: The seed adopted, or None (not resuming, no checkpoint
+        yet, or a checkpoint without a recorded seed).
+    """
+    checkpoint = resume_checkpoint(cfg)
+    if checkpoint is None or not osp.isfile(checkpoint):
+        return None  # mmengine reports a missing file or starts afresh
+    from mmseg_pixdiva.compat.checkpoint import load_from_local_safely
+    meta = load_from_local_safely(checkpoint, map_location='cpu').get(
+        'meta') or {}
+    seed = meta.get('seed')
+    if seed is None:
+        return None
+    randomness = cfg.get('randomness', None) or {}
+    randomness = dict(randomness, seed=int(seed))
+    cfg.randomness = randomness
+    return int(seed)

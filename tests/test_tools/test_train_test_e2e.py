@@ -56,6 +56,17 @@ def train(data_root, work_dir, *options, config=DEMO, extra=()):
                '--cfg-options', *SMALL, *options)
 
 
+def logged_seed(log):
+    [seed] = re.findall(r'^\s*seed: (\d+)$', log, flags=re.M)
+    return int(seed)
+
+
+def logged_losses(log):
+    """``{iteration: loss}`` of the training log lines (interval 1)."""
+    return {int(i): float(loss) for i, loss in re.findall(
+        r'Iter\(train\) \[\s*(\d+)/\d+\].*? loss: ([0-9.]+)', log)}
+
+
 def test_train_resume_and_test(data_root, channels_last_demo, tmp_path):
     work_dir = tmp_path / 'work'
     log = train(data_root, work_dir, 'train_cfg.max_iters=4',
@@ -68,6 +79,8 @@ def test_train_resume_and_test(data_root, channels_last_demo, tmp_path):
     # checkpoint into them.
     assert 'weights are channels-last on cpu' in log
 
+    first_seed = logged_seed(log)
+
     log = train(data_root, work_dir, 'train_cfg.max_iters=6',
                 'train_cfg.val_interval=2',
                 'default_hooks.checkpoint.interval=2',
@@ -75,6 +88,18 @@ def test_train_resume_and_test(data_root, channels_last_demo, tmp_path):
     assert 'resumed epoch: 0, iter: 4' in log
     assert 'Iter(train) [6/6]' in log and 'Iter(train) [1/6]' not in log
     assert (work_dir / 'iter_6.pth').is_file()
+    # The demo config sets no seed, so every start draws one: the resumed
+    # run must take the interrupted run's (before its samplers are built)
+    # and then train on exactly the crops an uninterrupted run would have.
+    assert logged_seed(log) == first_seed
+    straight = train(data_root, tmp_path / 'straight',
+                     'train_cfg.max_iters=6', 'train_cfg.val_interval=2',
+                     'default_hooks.checkpoint.interval=2',
+                     f'randomness.seed={first_seed}',
+                     config=channels_last_demo)
+    resumed, full = logged_losses(log), logged_losses(straight)
+    assert set(resumed) == {5, 6} and set(full) == {1, 2, 3, 4, 5, 6}
+    assert resumed == {i: full[i] for i in (5, 6)}
 
     out, pics = tmp_path / 'predictions', tmp_path / 'pictures'
     log = run(sys.executable, 'tools/test.py', DEMO,
