@@ -104,7 +104,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f'\ncached in {args.data_root}/{DEFAULT_CACHE_NAME}'
               f'{" (read from the cache)" if stats["cached"] else ""}')
     if args.out:
-        atomic_write_text(args.out, json.dumps(stats, indent=1))
+        try:
+            atomic_write_text(args.out, json.dumps(stats, indent=1))
+        except OSError as error:
+            print(f'error: {args.out}: cannot write the statistics ({error})',
+                  file=sys.stderr)
+            return 2
         print(f'written to {args.out}')
     return 0
 

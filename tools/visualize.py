@@ -80,6 +80,16 @@ def collect_inputs(inputs: Sequence[str]) -> List[Path]:
             files.append(path)
         else:
             raise FileNotFoundError(f'{path}: no such file or folder')
+    # The pictures are named after the stem: two inputs with one stem
+    # would overwrite each other's pictures.
+    by_stem = {}
+    for path in files:
+        stem = path.stem
+        if stem in by_stem and by_stem[stem] != path:
+            raise ValueError(f'{by_stem[stem]} and {path} have the same page '
+                             'name; their pictures would overwrite each '
+                             'other. Visualise them into separate folders')
+        by_stem[stem] = path
     return files
 
 
@@ -175,9 +185,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     error_map = not args.no_errors and is_bit_flag_encoding(label_values)
     out_dir = Path(args.out_dir)
-    atomic_write_image(out_dir / 'legend.png',
-                       legend_image(names, palette, label_values,
-                                    title='Classes'))
+    try:
+        atomic_write_image(out_dir / 'legend.png',
+                           legend_image(names, palette, label_values,
+                                        title='Classes'))
+    except OSError as error:
+        print(f'error: {out_dir}: cannot write the pictures there ({error})',
+              file=sys.stderr)
+        return 2
     progress = None
     if len(files) > 1:
         from mmengine.utils import ProgressBar

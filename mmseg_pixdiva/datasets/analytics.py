@@ -35,6 +35,7 @@ import numpy as np
 
 from ..utils import atomic_write_text, files_signature
 from ..utils.errors import InputError
+from .encoding import check_label_values
 from .gt_image import read_gt_rgb
 from .pairing import pair_by_stem
 
@@ -177,7 +178,9 @@ def class_pixel_counts(blue_histograms: np.ndarray,
         DatasetStatisticsError: A blue value is not in ``label_values``
             (the message names the file, the values and their counts).
     """
-    values = [int(v) for v in label_values]
+    # Validated: a negative value would index the histogram from its end,
+    # a repeated one would count its pixels twice.
+    values = check_label_values(label_values)
     both = blue_histograms.sum(axis=0)
     unknown = [(v, int(both[v])) for v in np.flatnonzero(both)
                if int(v) not in values]
@@ -269,8 +272,8 @@ def compute_dataset_statistics(
         if bar is not None:
             bar.update()
     observed = [int(v) for v in np.flatnonzero(blue_hist.sum(axis=0))]
-    values = observed if label_values is None else [int(v)
-                                                     for v in label_values]
+    values = observed if label_values is None else \
+        check_label_values(label_values)
     background = values[0] if background_value is None \
         else int(background_value)
     # Per file, so an unknown value names the GT that holds it.

@@ -37,6 +37,10 @@ def discover_label_values(gt_paths: Sequence[str],
         try:
             with open(cache_file, encoding='utf-8') as f:
                 cached = json.load(f)
+            if not isinstance(cached, dict):
+                # Valid JSON of another shape (a list, a number) is as
+                # unusable as a truncated file: rescan rather than fail.
+                raise TypeError('not a JSON object')
             if (cached.get('version') == CACHE_VERSION
                     and cached.get('files') == signature):
                 return [int(v) for v in cached['label_values']]

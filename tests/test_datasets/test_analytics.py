@@ -262,6 +262,18 @@ def test_analyze_dataset_tool(tiny_root, tmp_path, capsys, monkeypatch):
     assert '| background | 1 | 4 |' in printed
     assert analyze_dataset.main([str(tiny_root), '--split', 'val']) == 2
     assert 'does not exist' in capsys.readouterr().err
+    # Label values a blue channel cannot hold, or repeated ones (which
+    # would count pixels twice), are named instead of giving wrong counts.
+    for values, message in ((['1', '1', '2', '8'], 'repeats'),
+                            (['-255', '1', '2', '8'], 'outside 0..255'),
+                            (['1', '2', '8', '300'], 'outside 0..255')):
+        assert analyze_dataset.main([str(tiny_root), '--no-cache',
+                                     '--label-values', *values]) == 2
+        assert message in capsys.readouterr().err
+    # An output path that cannot be written: a named error, status 2.
+    assert analyze_dataset.main([str(tiny_root), '--no-cache', '--out',
+                                 str(out / 'not_a_folder' / 'x.json')]) == 2
+    assert 'cannot write the statistics' in capsys.readouterr().err
 
 
 def test_real_csg863_class_frequencies():

@@ -66,6 +66,14 @@ def test_cache_is_refreshed_when_training_gts_change(root):
     assert build(root).metainfo['label_values'] == (0, 5, 9, 17)
 
 
+def test_cache_of_another_shape_is_rescanned(root):
+    # Valid JSON that is not the cache's object (an editor, another tool).
+    for text in ('[]', '3', '"label_values"'):
+        (root / 'pixdiva_label_values.json').write_text(text)
+        with pytest.warns(UserWarning, match='unreadable class cache'):
+            assert build(root).metainfo['label_values'] == (0, 5, 9)
+
+
 def test_missing_training_image_folder_is_named(root):
     from mmseg_pixdiva.datasets.pairing import PairingError
     for image in (root / 'train' / 'data').iterdir():

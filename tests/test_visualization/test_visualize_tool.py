@@ -103,6 +103,19 @@ def test_missing_gt_and_bad_arguments(tool, tmp_path, capsys):
                       '--classes', 'a', '--out-dir',
                       str(tmp_path / 'out')]) == 2
     assert '1 class names for 2 label values' in capsys.readouterr().err
+    # Two inputs with one page name would overwrite each other's pictures.
+    write_pages(tmp_path / 'other', ['lonely'])
+    assert tool.main([str(tmp_path / 'pred'), str(tmp_path / 'other'),
+                      '--hisdb', '--no-errors',
+                      '--out-dir', str(tmp_path / 'twice')]) == 2
+    err = capsys.readouterr().err
+    assert 'same page name' in err and str(tmp_path / 'other') in err
+    assert not (tmp_path / 'twice').exists()
+    # An output folder that cannot be created.
+    (tmp_path / 'a_file').write_text('x')
+    assert tool.main([str(tmp_path / 'pred'), '--hisdb', '--no-errors',
+                      '--out-dir', str(tmp_path / 'a_file' / 'out')]) == 2
+    assert 'cannot write the pictures there' in capsys.readouterr().err
 
 
 def test_find_partner_prefers_exact_then_longest_stem_then_suffix_order(
