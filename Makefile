@@ -10,6 +10,7 @@ VENV ?= .venv
 TORCH_SPEC ?= torch==2.13.0+cpu
 MMCV_SPEC ?= mmcv-lite==2.1.0
 PIP_EXTRA ?=
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.pixdiva-installed
 DEMO_DIR ?= work_dirs/demo
@@ -18,11 +19,16 @@ DEMO_DIR ?= work_dirs/demo
 
 install: $(STAMP)
 
+# torch: the +cpu build is not on PyPI; pip finds it in a local wheel folder
+# if the machine has one (pip's find-links), else on PyTorch's CPU index.
+# mmcv: no build isolation, since full mmcv is an sdist whose setup.py needs
+# pkg_resources (setuptools<81, installed first) and the torch installed here.
 $(STAMP): setup.py Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade 'setuptools>=77.0.3,<81' wheel
-	$(PY) -m pip install -q $(PIP_EXTRA) '$(TORCH_SPEC)'
-	$(PY) -m pip install -q '$(MMCV_SPEC)'
+	$(PY) -m pip install -q $(PIP_EXTRA) '$(TORCH_SPEC)' || \
+	  $(PY) -m pip install -q $(PIP_EXTRA) --extra-index-url $(TORCH_CPU_INDEX) '$(TORCH_SPEC)'
+	$(PY) -m pip install -q --no-build-isolation '$(MMCV_SPEC)'
 	$(PY) -m pip install -q --no-build-isolation -e '.[tests]'
 	touch $(STAMP)
 

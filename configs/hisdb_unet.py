@@ -3,8 +3,9 @@
 # per page and epoch, 4 pages in memory), class-balanced loss, and tested on
 # whole pages with max-merged sliding windows (50% overlap). Real size: for
 # GPUs. Point data_root at a DeepDIVA-layout copy of one manuscript, e.g.
-#   python tools/train.py configs/hisdb_unet.py \
-#       --cfg-options data_root=... (or edit data_root below)
+#   python tools/train.py configs/hisdb_unet.py --data-root DIR
+# (or edit data_root below; --cfg-options data_root=... would change only
+# this variable, not the dataloaders that already copied it)
 _base_ = [
     'mmseg::_base_/models/fcn_unet_s5-d16.py',
     'mmseg::_base_/default_runtime.py',

@@ -48,7 +48,9 @@ def main(argv=None) -> int:
                             test_width=768, seed=args.seed)
     options = [f'randomness.seed={args.seed}']
     if args.iters:
-        options.append(f'train_cfg.max_iters={args.iters}')
+        # The poly decay ends with training, as in the config.
+        options += [f'train_cfg.max_iters={args.iters}',
+                    f'param_scheduler.0.end={args.iters}']
     print('2/3 training the tiny UNet on crops of the pages', flush=True)
     run(osp.join(HERE, 'train.py'), CONFIG, '--work-dir', work_dir,
         '--data-root', data_root, '--cfg-options', *options)

@@ -42,7 +42,9 @@ class MaxSlideEncoderDecoder(EncoderDecoder):
     for every pixel and class the **maximum** raw logit (before softmax) over
     the windows that cover it (``merge='max'``, DeepDIVA), or their mean
     (``merge='mean'``, the same result as mmseg's own slide inference without
-    its page-sized temporary per window).
+    its page-sized temporary per window, for pages at least one window in
+    size: a smaller page is padded to a full window here, while mmseg runs
+    the model on the short window itself).
 
     ``test_cfg`` keys (besides the parent's):
 
