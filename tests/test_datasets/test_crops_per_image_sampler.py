@@ -280,15 +280,91 @@ def test_train_and_val_share_one_cap(pages, tmp_path):
 
 def test_failed_decode_frees_the_slot(tmp_path):
     root = write_pages(tmp_path / 'bad', sizes=[(80, 80), (80, 80)])
-    (root / 'train' / 'data' / 'p1.png').write_bytes(b'not an image')
     dataset = build_dataset(root, crop=32)
     sampler = build_sampler(dataset, tmp_path, imgs_in_memory=1)
+    # Broken after the sampler's header check (which would refuse it).
+    (root / 'train' / 'data' / 'p1.png').write_bytes(b'not an image')
     from mmseg_pixdiva.datasets.samplers import CropIndex
     with pytest.raises(Exception):
         dataset[CropIndex(1, 1, sampler.stream, 1, 0, 0, 1)]
     assert sampler.cache.resident_pages() == 0
     out = dataset[CropIndex(0, 1, sampler.stream, 1, 0, 0, 1)]
     assert out['img'].shape == (32, 32, 3)
+
+
+def write_gt_of_size(root: Path, number: int, h: int, w: int) -> Path:
+    """Replace page ``number``'s GT by one of ``h x w``."""
+    path = root / 'train' / 'gt' / f'p{number}.png'
+    assert cv2.imwrite(str(path), page_arrays(number, h, w)[1][..., ::-1]
+                       .copy())
+    return path
+
+
+@pytest.mark.parametrize('pad', [True, False])
+def test_image_gt_size_mismatch_fails_at_build(tmp_path, pad):
+    from mmseg_pixdiva.datasets.samplers.page_headers import \
+        PageSizeMismatchError
+    from mmseg_pixdiva.utils.errors import InputError
+    root = write_pages(tmp_path / 'mismatch',
+                       sizes=[(80, 90), (256, 192), (70, 60)])
+    gt_path = write_gt_of_size(root, 1, 200, 150)
+    write_gt_of_size(root, 2, 60, 70)  # transposed: also refused
+    dataset = build_dataset(root, crop=32, pad=pad)
+    with pytest.raises(PageSizeMismatchError) as info:
+        build_sampler(dataset)
+    message = str(info.value)
+    assert isinstance(info.value, InputError)
+    assert message.startswith('2 page(s) whose image and GT differ in size')
+    img_path = root / 'train' / 'data' / 'p1.png'
+    assert (f'image {img_path} is 192x256 (WxH) but its GT {gt_path} is '
+            '150x200') in message
+    assert f"{root / 'train' / 'data' / 'p2.png'} is 60x70 (WxH)" in message
+    assert 'p0.png' not in message
+
+
+def test_unreadable_image_fails_at_build(tmp_path):
+    root = write_pages(tmp_path / 'unreadable', sizes=[(80, 80), (80, 80)])
+    bad = root / 'train' / 'data' / 'p1.png'
+    bad.write_bytes(b'not an image')
+    with pytest.raises(ValueError, match=f'{bad}: cannot read the image '
+                       'size'):
+        build_sampler(build_dataset(root, crop=32))
+
+
+def test_size_mismatch_at_decode_names_both_files(tmp_path):
+    from mmseg_pixdiva.datasets.samplers import CropIndex
+    from mmseg_pixdiva.datasets.samplers.page_headers import \
+        PageSizeMismatchError
+    root = write_pages(tmp_path / 'late', sizes=[(80, 90), (80, 90)])
+    dataset = build_dataset(root, crop=32)
+    sampler = build_sampler(dataset, imgs_in_memory=1)
+    # The GT changes after the sampler checked the headers.
+    gt_path = write_gt_of_size(root, 1, 60, 50)
+    img_path = root / 'train' / 'data' / 'p1.png'
+    with pytest.raises(PageSizeMismatchError) as info:
+        dataset[CropIndex(1, 1, sampler.stream, 1, 0, 0, 1)]
+    assert str(info.value) == (
+        f'image {img_path} is 90x80 (WxH) but its GT {gt_path} is 50x60; '
+        'a page and its GT must have one size')
+    assert sampler.cache.resident_pages() == 0
+    out = dataset[CropIndex(0, 1, sampler.stream, 1, 0, 0, 1)]
+    assert out['img'].shape == (32, 32, 3)
+
+
+def test_header_size_follows_exif_orientation(tmp_path):
+    from PIL import Image
+
+    from mmseg_pixdiva.datasets.samplers.page_headers import header_size
+    path = tmp_path / 'turned.jpg'
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored 40x30 (WxH), shown turned by 90 degrees
+    Image.new('RGB', (40, 30), (200, 10, 10)).save(path, exif=exif)
+    assert header_size(str(path)) == (30, 40)
+    # LoadImageFromFile (cv2, colour) applies the orientation; so must the
+    # size the sampler compares with the GT.
+    decoded = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    assert header_size(str(path), apply_orientation=True) == \
+        decoded.shape[:2] == (40, 30)
 
 
 def test_page_folders_of_killed_runs_are_removed(tmp_path):

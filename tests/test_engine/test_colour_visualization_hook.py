@@ -237,6 +237,81 @@ def test_val_panels_are_downscaled_and_reach_the_backend(tmp_path):
                                   3 * confusion_matrix(gt, pred, len(VALUES)))
 
 
+def crop_val_batch(tmp_path: Path, page_hw=(200, 150), crop=(48, 40)):
+    """A validation batch of one LoadPageCrop crop, as the shipped configs
+    make it (CropsPerImageSampler, default PackSegInputs meta keys).
+
+    The page's red channel is y and its green x, so every pixel says where
+    on the page it is.
+    """
+    from mmengine.dataset import pseudo_collate
+    from mmengine.registry import init_default_scope
+
+    from mmseg.registry import DATA_SAMPLERS, DATASETS
+    init_default_scope('mmseg')
+    root = tmp_path / 'pages'
+    for folder in ('val/data', 'val/gt'):
+        (root / folder).mkdir(parents=True)
+    yy, xx = np.mgrid[:page_hw[0], :page_hw[1]]
+    page = np.stack([yy, xx, (yy + xx) % 256], -1).astype(np.uint8)
+    classes = ((yy // 10 + xx // 10) % len(VALUES)).astype(np.uint8)
+    atomic_write_image(root / 'val/data/page.png', page)
+    atomic_write_image(root / 'val/gt/page.png',
+                       classes_to_gt_rgb(classes, VALUES))
+    dataset = DATASETS.build(dict(
+        type='HisDBDataset', data_root=str(root), label_values=VALUES,
+        data_prefix=dict(img_path='val/data', seg_map_path='val/gt'),
+        pipeline=[dict(type='LoadPageCrop', crop_size=crop),
+                  dict(type='PackSegInputs')]))
+    sampler = DATA_SAMPLERS.build(
+        dict(type='CropsPerImageSampler', crops_per_image=1,
+             imgs_in_memory=1, shuffle=False, fixed_seed=3,
+             cache_name=f'colour_vis_{next(_names)}'),
+        default_args=dict(dataset=dataset))
+    batch = pseudo_collate([dataset[index] for index in sampler])
+    sample = batch['data_samples'][0]
+    gt = sample.gt_sem_seg.data[0].numpy()
+    sample.pred_sem_seg = PixelData(data=torch.from_numpy(gt.copy())[None])
+    return page, batch
+
+
+def test_val_panel_of_a_crop_shows_that_crop_of_the_scan(tmp_path,
+                                                         monkeypatch):
+    from mmseg_pixdiva.engine.hooks import colour_visualization_hook as mod
+    page, batch = crop_val_batch(tmp_path)
+    sample = batch['data_samples'][0]
+    assert sample.ori_shape == (48, 40) and 'crop_bbox' not in sample
+    tiles = []
+    real_panel = mod.page_panel
+
+    def spy_panel(scan, gt, pred, *args, **kwargs):
+        tiles.append((scan, gt, pred))
+        return real_panel(scan, gt, pred, *args, **kwargs)
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError('a crop panel must not decode the page')
+
+    monkeypatch.setattr(mod, 'page_panel', spy_panel)
+    monkeypatch.setattr(mod, 'decode_rgb', no_decoding)
+    runner = make_runner(tmp_path, iteration=5, model=TinySegmentor())
+    hook = HOOKS.build(dict(type='ColourVisualizationHook', interval=1,
+                            plots=False))
+    hook.before_val_epoch(runner)
+    hook.after_val_iter(runner, 0, batch, batch['data_samples'])
+    (scan, gt, pred), = tiles
+    y1, x1 = int(scan[0, 0, 0]), int(scan[0, 0, 1])  # where the crop lies
+    np.testing.assert_array_equal(scan, page[y1:y1 + 48, x1:x1 + 40])
+    assert (y1, x1) != (0, 0)  # not merely the page's corner
+    np.testing.assert_array_equal(gt, pred)
+    assert 'val_page_5.png' in backend_images(tmp_path)
+
+    # Without the batch input a crop panel goes without the scan rather
+    # than decoding the page.
+    with pytest.warns(UserWarning, match='panel without the scan'):
+        hook.after_val_iter(runner, 1, None, batch['data_samples'])
+    assert tiles[1][0] is None and tiles[1][2].shape == (48, 40)
+
+
 class TinySegmentor(torch.nn.Module):
     """Enough of an EncoderDecoder: data_preprocessor + encode_decode."""
 

@@ -9,6 +9,8 @@ from ..page_cache import SharedPageCache
 from .crop_index import CropIndex
 from .crop_schedule import (check_crop_fits, check_crop_settings,
                             epoch_schedule, remaining_uses, samples_per_rank)
+from .page_headers import (PageSizeMismatchError, header_size,
+                           size_mismatch_message)
 
 
 def find_page_crop(dataset):
@@ -25,16 +27,42 @@ def find_page_crop(dataset):
 
 
 def page_sizes(dataset) -> List[Tuple[int, int]]:
-    """``(h, w)`` of every page, from the file headers only."""
-    from PIL import Image
-    sizes = []
+    """``(h, w)`` of every page, from the file headers only.
+
+    Also compares each page's image size with its GT's, so a mismatched
+    pair fails when the sampler is built, naming the files, and not when
+    the page is first decoded (perhaps hours into training).
+
+    Args:
+        dataset (BaseDataset): Data infos with ``img_path`` and, where the
+            page has a GT, ``seg_map_path``.
+
+    Returns:
+        list: ``(h, w)`` of every page's image (after EXIF orientation, as
+        ``LoadImageFromFile`` decodes it).
+
+    Raises:
+        PageSizeMismatchError: Listing every page whose image and GT sizes
+            differ.
+        ValueError: Naming a file whose header cannot be read.
+    """
+    sizes, mismatches = [], []
     for idx in range(len(dataset)):
-        path = dataset.get_data_info(idx)['img_path']
-        try:
-            with Image.open(path) as img:
-                sizes.append((img.height, img.width))
-        except (OSError, ValueError) as err:
-            raise ValueError(f'{path}: cannot read the image size: {err}')
+        info = dataset.get_data_info(idx)
+        img_path = info['img_path']
+        img_hw = header_size(img_path, apply_orientation=True)
+        sizes.append(img_hw)
+        gt_path = info.get('seg_map_path')
+        if gt_path:
+            gt_hw = header_size(gt_path)
+            if gt_hw != img_hw:
+                mismatches.append(
+                    size_mismatch_message(img_path, img_hw, gt_path, gt_hw))
+    if mismatches:
+        raise PageSizeMismatchError(
+            f'{len(mismatches)} page(s) whose image and GT differ in size '
+            '(a page and its GT must have one size):\n  ' +
+            '\n  '.join(mismatches))
     return sizes
 
 
@@ -111,8 +139,11 @@ class CropsPerImageSampler(Sampler):
                 'rank needs at least one page of its own')
         transform = find_page_crop(dataset)
         self.crop_size = transform.crop_size
+        # Header reads only; run for every dataset so that a page whose GT
+        # has another size fails here, not mid-training.
+        sizes = page_sizes(dataset)
         if not transform.pad:
-            check_crop_fits(page_sizes(dataset), self.crop_size, pad=False)
+            check_crop_fits(sizes, self.crop_size, pad=False)
         self.cache = SharedPageCache.named(
             cache_name, self.imgs_in_memory, directory=cache_dir,
             event_log=cache_event_log)

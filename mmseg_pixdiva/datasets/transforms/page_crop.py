@@ -8,6 +8,7 @@ from mmseg.registry import TRANSFORMS
 from ..encoding import IGNORE_INDEX
 from ..samplers.crop_index import PAGE_CROP_KEY
 from ..samplers.crop_schedule import crop_window, pad_to
+from ..samplers.page_headers import check_pair_size
 from .loading import LoadBlueChannelAnnotations
 
 
@@ -77,10 +78,27 @@ class LoadPageCrop(BaseTransform):
         self.cache = cache
 
     def decode_page(self, results: dict) -> Tuple[np.ndarray, np.ndarray]:
-        """Decode the whole page and its GT (the stock transforms)."""
+        """Decode the whole page and its GT (the stock transforms).
+
+        Args:
+            results (dict): The sample's data info (``img_path``,
+                ``seg_map_path`` ...).
+
+        Returns:
+            tuple: ``(img HxWxC uint8, gt HxW uint8)``.
+
+        Raises:
+            PageSizeMismatchError: Naming both files if their sizes differ.
+        """
         page = {k: v for k, v in results.items() if k != PAGE_CROP_KEY}
         page['seg_fields'] = []
         page = self.load_gt(self.load_image(page))
+        # The sampler checks the headers at build time; this catches files
+        # replaced since then, or a sampler other than ours binding the cache
+        # (the cache's own size error names no file).
+        check_pair_size(results.get('img_path'), page['img'].shape[:2],
+                        results.get('seg_map_path'),
+                        page['gt_seg_map'].shape[:2])
         return page['img'], page['gt_seg_map']
 
     def transform(self, results: dict) -> dict:

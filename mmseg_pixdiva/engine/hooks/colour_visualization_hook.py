@@ -45,6 +45,24 @@ def _label_map(field) -> Optional[np.ndarray]:
     return data[0] if data.ndim == 3 else data
 
 
+def _input_to_rgb(raw: np.ndarray, bgr: bool) -> np.ndarray:
+    """A ``CxHxW`` batch input (uint8, before normalisation) as HxWx3 RGB.
+
+    Args:
+        raw (np.ndarray): One image of ``data_batch['inputs']``.
+        bgr (bool): Whether its channels are in BGR order.
+
+    Returns:
+        np.ndarray: ``HxWx3`` uint8 RGB.
+    """
+    scan = np.transpose(raw, (1, 2, 0))
+    if scan.shape[2] == 1:
+        scan = np.repeat(scan, 3, axis=2)
+    elif bgr:
+        scan = scan[..., ::-1]
+    return np.ascontiguousarray(scan[..., :3]).astype(np.uint8)
+
+
 def _counts_csv(counts: np.ndarray, class_names: Sequence[str]) -> str:
     """Confusion counts as CSV: rows GT classes, columns predictions."""
     quoted = [f'"{name}"' for name in class_names]
@@ -68,7 +86,8 @@ class ColourVisualizationHook(Hook):
       ``<stem>_overlay.png`` if ``overlay``; and ``legend.png`` once.
     * Training and validation, every ``interval`` iterations: a downscaled
       side-by-side panel (scan, GT, prediction) sent to the visualizer's
-      backends (local files, TensorBoard, ...).
+      backends (local files, TensorBoard, ...). The scan is the batch's
+      input, so a crop (``LoadPageCrop``) shows that crop of the page.
     * After each validation and test (``plots``): a row-normalised
       pixel-level confusion-matrix heatmap and a per-class IU bar chart,
       saved as PNG (and the counts as CSV) in ``<work_dir>/plots`` and sent
@@ -414,24 +433,31 @@ class ColourVisualizationHook(Hook):
             if panel_due and index == 0:
                 if gt is None:
                     gt = _label_map(sample.get('gt_sem_seg'))
-                self._send_panel(runner, 'val', sample, pred, gt, meta)
+                self._send_panel(runner, 'val', sample, pred, gt, meta,
+                                 data_batch, index)
 
     def after_val_epoch(self, runner, metrics=None) -> None:
         self._write_plots(runner, 'val')
 
     def _send_panel(self, runner, mode: str, sample, pred: np.ndarray,
-                    gt: Optional[np.ndarray], meta: dict) -> None:
-        """Scan, GT and prediction side by side, downscaled, to backends."""
+                    gt: Optional[np.ndarray], meta: dict,
+                    data_batch: Optional[dict] = None,
+                    index: int = 0) -> None:
+        """Scan, GT and prediction side by side, downscaled, to backends.
+
+        Args:
+            runner: The runner (visualizer, model, iteration).
+            mode (str): ``'val'`` or ``'test'``, the image name's prefix.
+            sample: The ``SegDataSample`` of the prediction.
+            pred (np.ndarray): ``HxW`` predicted classes.
+            gt (np.ndarray, optional): ``HxW`` GT classes.
+            meta (dict): See :meth:`_dataset_meta`.
+            data_batch (dict, optional): The loader's batch, whose
+                ``inputs[index]`` are the scan pixels of ``sample``.
+            index (int): Position of ``sample`` in the batch.
+        """
         img_path = sample.metainfo.get('img_path')
-        scan = None
-        if img_path:
-            try:
-                scan = decode_rgb(self._read_bytes(img_path), img_path,
-                                  max_size=self.panel_max_size,
-                                  full_shape=pred.shape)
-            except (OSError, ValueError) as error:
-                self._warn(f'ColourVisualizationHook: cannot read scan '
-                           f'{img_path}: {error}', once_key=img_path)
+        scan = self._panel_scan(runner, sample, pred, data_batch, index)
         if gt is not None and gt.shape != pred.shape:
             gt = resize_labels(gt, pred.shape)
         panel = page_panel(scan, gt, pred, meta['palette'],
@@ -439,6 +465,85 @@ class ColourVisualizationHook(Hook):
         stem = Path(img_path).stem if img_path else 'page'
         self._add_image(runner, f'{mode}_{stem}', panel)
         self._send_legend(runner, meta)
+
+    def _panel_scan(self, runner, sample, pred: np.ndarray,
+                    data_batch: Optional[dict],
+                    index: int) -> Optional[np.ndarray]:
+        """The scan pixels under the prediction, as ``HxWx3`` RGB, or None.
+
+        The batch input is the region that was predicted (a crop with
+        :class:`LoadPageCrop`, else the page), so it is used first. Only
+        for a whole page without a usable input is ``img_path`` decoded
+        (at reduced resolution); a crop never decodes its page, which for
+        a real scan means tens of megapixels per panel.
+        """
+        img_path = sample.metainfo.get('img_path')
+        scan = self._batch_scan(runner, data_batch, index)
+        if scan is not None and scan.shape[:2] == pred.shape:
+            return scan
+        page_shape = self._page_shape(sample)
+        if sample.metainfo.get('crop_bbox') is not None or (
+                page_shape is not None and page_shape != pred.shape):
+            if scan is not None:  # the crop at another scale (a Resize)
+                import cv2
+                return cv2.resize(scan, (pred.shape[1], pred.shape[0]),
+                                  interpolation=cv2.INTER_AREA)
+            self._warn(f'ColourVisualizationHook: {img_path}: the panel '
+                       'is of a crop but the batch has no input image for '
+                       'it; panel without the scan', once_key='crop')
+            return None
+        if not img_path:
+            return None
+        try:
+            return decode_rgb(self._read_bytes(img_path), img_path,
+                              max_size=self.panel_max_size,
+                              full_shape=page_shape or pred.shape)
+        except (OSError, ValueError) as error:
+            self._warn(f'ColourVisualizationHook: cannot read scan '
+                       f'{img_path}: {error}', once_key=img_path)
+            return None
+
+    @staticmethod
+    def _page_shape(sample) -> Optional[tuple]:
+        """``(h, w)`` of the sample's whole page, or None if unknown.
+
+        :class:`LoadPageCrop` records it as ``page_shape``, but
+        ``PackSegInputs`` keeps that key only if ``meta_keys`` names it;
+        otherwise the scan's header tells (a cheap read, no decoding).
+        """
+        page_shape = sample.metainfo.get('page_shape')
+        if page_shape is not None:
+            return tuple(int(v) for v in page_shape[:2])
+        img_path = sample.metainfo.get('img_path')
+        if not img_path:
+            return None
+        from mmseg_pixdiva.datasets.samplers.page_headers import header_size
+        try:
+            return header_size(img_path, apply_orientation=True)
+        except ValueError:
+            return None  # not a local file; decoding reports the problem
+
+    @staticmethod
+    def _batch_scan(runner, data_batch: Optional[dict],
+                    index: int) -> Optional[np.ndarray]:
+        """``inputs[index]`` of the batch as ``HxWx3`` RGB, or None."""
+        inputs = data_batch.get('inputs') \
+            if isinstance(data_batch, dict) else None
+        if inputs is None or index >= len(inputs):
+            return None
+        raw = _to_numpy(inputs[index])
+        if raw.ndim != 3 or raw.dtype != np.uint8:
+            return None  # not raw pixels: an unexpected pipeline
+        model = getattr(runner, 'model', None)
+        if model is not None and is_model_wrapper(model):
+            model = model.module
+        preprocessor = getattr(model, 'data_preprocessor', None)
+        # As for training: the preprocessor's channel conversion says the
+        # input was loaded BGR; without one, assume the loaders' default
+        # (cv2, BGR).
+        bgr = True if preprocessor is None else bool(
+            getattr(preprocessor, 'channel_conversion', False))
+        return _input_to_rgb(raw, bgr)
 
     def _send_legend(self, runner, meta: dict) -> None:
         if self._legend_sent:
@@ -492,12 +597,8 @@ class ColourVisualizationHook(Hook):
             model.train(was_training)
         raw = _to_numpy(first['inputs'][0])  # CxHxW uint8 before norm
         height, width = raw.shape[-2:]
-        scan = np.transpose(raw, (1, 2, 0))
-        if scan.shape[2] == 1:
-            scan = np.repeat(scan, 3, axis=2)
-        elif getattr(model.data_preprocessor, 'channel_conversion', False):
-            scan = scan[..., ::-1]  # loaded as BGR
-        scan = np.ascontiguousarray(scan[..., :3]).astype(np.uint8)
+        scan = _input_to_rgb(raw, getattr(  # loaded as BGR if converted
+            model.data_preprocessor, 'channel_conversion', False))
         pred = _to_numpy(logits.argmax(dim=1))[0][:height, :width]
         gt = _label_map(samples[0].get('gt_sem_seg'))
         if gt is not None:
