@@ -28,3 +28,20 @@ def _mmseg_default_scope():
     import mmseg_pixdiva  # noqa: F401  (installs the compat layer first)
     from mmengine.registry import init_default_scope
     init_default_scope('mmseg')
+
+
+@pytest.fixture
+def fresh_python():
+    """Run Python code in a new interpreter (nothing imported yet, as in a
+    user's first command); return its stripped stdout, failing with its
+    stderr if it exits non-zero."""
+    import subprocess
+    import sys
+
+    def run(code: str, timeout: float = 300) -> str:
+        result = subprocess.run([sys.executable, '-c', code], cwd=REPO_ROOT,
+                                capture_output=True, text=True,
+                                timeout=timeout)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+    return run

@@ -1,7 +1,5 @@
 """Checkpoints load under torch>=2.6 with an allow-list, nothing more."""
 import pickle
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -21,7 +19,8 @@ def test_mmengine_uses_the_safe_loader():
         'load_from_local_safely'
 
 
-def test_runner_style_checkpoint_loads_in_a_fresh_process(tmp_path):
+def test_runner_style_checkpoint_loads_in_a_fresh_process(tmp_path,
+                                                          fresh_python):
     buffer = HistoryBuffer()
     buffer.update(0.5)
     ckpt = dict(state_dict={'w': torch.ones(2)},
@@ -40,10 +39,7 @@ def test_runner_style_checkpoint_loads_in_a_fresh_process(tmp_path):
             ' hub["log_scalars"]["loss"].current(),'
             ' hub["runtime_info"]["arr"].tolist(),'
             ' hub["runtime_info"]["scalar"])')
-    result = subprocess.run([sys.executable, '-c', code], capture_output=True,
-                            text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == \
+    assert fresh_python(code).splitlines()[-1] == \
         '[1.0, 1.0] 0.5 [0, 1, 2] 2.5'
 
 
@@ -128,7 +124,7 @@ def test_keyboard_interrupt_is_not_swallowed(tmp_path, monkeypatch):
         checkpoint.load_from_local_safely(str(path))
 
 
-def test_checkpoint_module_imports_right_after_the_package():
+def test_checkpoint_module_imports_right_after_the_package(fresh_python):
     # Used to fail with a circular ImportError unless mmengine.runner had
     # been imported before.
     code = ('import mmseg_pixdiva\n'
@@ -137,7 +133,4 @@ def test_checkpoint_module_imports_right_after_the_package():
             'from mmengine.runner.checkpoint import CheckpointLoader\n'
             'print(CheckpointLoader._get_checkpoint_loader("a.pth")'
             '.__name__)')
-    result = subprocess.run([sys.executable, '-c', code], capture_output=True,
-                            text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == 'load_from_local_safely'
+    assert fresh_python(code).splitlines()[-1] == 'load_from_local_safely'

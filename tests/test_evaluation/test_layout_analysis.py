@@ -1,12 +1,10 @@
 """The pure evaluator reproduces the Java DIVA Layout Analysis Evaluator."""
 import math
-import subprocess
-import sys
 
 import numpy as np
 import pytest
-from layout_eval_helpers import (REPO_ROOT, load_golden, packed_to_rgb,
-                                 rgb_to_packed, small_page)
+from layout_eval_helpers import (load_golden, packed_to_rgb, rgb_to_packed,
+                                 small_page)
 
 from mmseg_pixdiva.evaluation import layout_analysis as la
 
@@ -303,14 +301,11 @@ def test_nan_to_none_makes_valid_json():
 # --------------------------------------------------------------------------
 # Light import
 # --------------------------------------------------------------------------
-def test_module_imports_neither_torch_nor_mmseg_nor_cv2():
+def test_module_imports_neither_torch_nor_mmseg_nor_cv2(fresh_python):
     code = ('import sys, mmseg_pixdiva.evaluation.layout_analysis, '
             'mmseg_pixdiva.evaluation.layout_io, '
             'mmseg_pixdiva.evaluation.layout_report, '
             'mmseg_pixdiva.evaluation.layout_cli\n'
             "print(sorted(m for m in ('torch', 'mmseg', 'mmengine', 'cv2') "
             'if m in sys.modules))')
-    result = subprocess.run([sys.executable, '-c', code], cwd=REPO_ROOT,
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == '[]'
+    assert fresh_python(code, timeout=120) == '[]'

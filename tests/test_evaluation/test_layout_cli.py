@@ -199,7 +199,7 @@ def test_folder_mode_pairs_by_stem_across_suffixes(folders, tmp_path, capsys):
     assert rows[0]['prediction'].endswith('p1.bmp')
 
 
-def test_cli_starts_without_torch_or_mmseg(page, tmp_path):
+def test_cli_starts_without_torch_or_mmseg(page, tmp_path, fresh_python):
     _, _, gt_path, pred_path = page
     code = ('import sys\n'
             'from mmseg_pixdiva.evaluation.layout_cli import main\n'
@@ -207,10 +207,8 @@ def test_cli_starts_without_torch_or_mmseg(page, tmp_path):
             f'{str(pred_path)!r}, "--no-visualization"])\n'
             "print(status, 'torch' in sys.modules, 'mmseg' in sys.modules, "
             "'mmengine' in sys.modules)")
-    result = subprocess.run([sys.executable, '-c', code], cwd=REPO_ROOT,
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == '0 False False False'
+    assert fresh_python(code, timeout=120).splitlines()[-1] == \
+        '0 False False False'
 
 
 def test_tools_script_runs(page):
