@@ -14,8 +14,10 @@ without its annotation-loading step.
 * Each PNG is written atomically, so an interrupted run leaves no half-written
   file. ``OUTPUT_DIR/pixdiva_infer.json`` records the run (checkpoint
   SHA-256, model config, class encoding). Running again with the same
-  settings continues where it stopped: a page whose output exists and is a
-  complete PNG of the page's size is skipped. A folder holding another
+  settings continues where it stopped: a page whose output is a complete
+  PNG of the page's size, written since the record was made, is skipped
+  (``test_cfg`` settings of speed and memory, such as ``batch_windows``,
+  may change in between). A folder holding another
   run's predictions, or PNGs of the pages that no run record accounts for
   (GTs, say), is refused before anything is written; ``--overwrite``
   redoes every page.
@@ -34,6 +36,7 @@ import copy
 import hashlib
 import json
 import sys
+import time
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
@@ -42,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import mmseg_pixdiva  # noqa: E402,F401  (compat layer before mmseg/mmengine)
 from mmseg_pixdiva.datasets.pairing import (IMAGE_SUFFIXES,  # noqa: E402
                                             PairingError, pair_by_stem)
+from mmseg_pixdiva.utils.errors import exit_on_input_error  # noqa: E402
 
 
 #: The run record in the output folder (what wrote the predictions there).
@@ -205,11 +209,44 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+#: ``test_cfg`` keys that set speed or memory only (at most float rounding
+#: differs): changing them, e.g. fewer windows per batch after running out
+#: of memory, continues the same run.
+SPEED_ONLY_TEST_CFG = ('batch_windows', 'accumulate_on_cpu', 'channels_last')
+
+
+def _drop_init_cfg(node) -> None:
+    if isinstance(node, dict):
+        node.pop('init_cfg', None)
+        for value in node.values():
+            _drop_init_cfg(value)
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            _drop_init_cfg(item)
+
+
+def prediction_config(model_cfg: dict) -> dict:
+    """The part of a model config that decides its predictions.
+
+    Leaves out the speed/memory settings of ``test_cfg``
+    (:data:`SPEED_ONLY_TEST_CFG`) and where the initial weights came from
+    (``pretrained``, ``init_cfg``: the checkpoint replaces them).
+    """
+    cfg = copy.deepcopy(model_cfg)
+    for key in SPEED_ONLY_TEST_CFG:
+        (cfg.get('test_cfg') or {}).pop(key, None)
+    cfg.pop('pretrained', None)
+    _drop_init_cfg(cfg)
+    return cfg
+
+
 def run_record(checkpoint: Path, model_cfg: dict,
                label_values: Sequence[int]) -> dict:
     """What decides the predictions of a run: weights (by content, so a
-    copied or touched checkpoint is the same), model config, encoding."""
-    model_text = json.dumps(model_cfg, sort_keys=True, default=str)
+    copied or touched checkpoint is the same), model config (see
+    :func:`prediction_config`), encoding."""
+    model_text = json.dumps(prediction_config(model_cfg), sort_keys=True,
+                            default=str)
     return dict(
         version=1,
         checkpoint_sha256=file_sha256(checkpoint),
@@ -218,8 +255,12 @@ def run_record(checkpoint: Path, model_cfg: dict,
 
 
 def check_previous_run(output_dir: Path, pages: Sequence[Path],
-                       record: dict) -> None:
+                       record: dict) -> Optional[dict]:
     """Refuse to mix this run's predictions with other files.
+
+    Returns:
+        dict | None: The folder's run record if it is this run's (to be
+        continued), None if the folder holds no outputs of these pages.
 
     Raises:
         InferError: If ``output_dir`` holds another run's record, or
@@ -239,7 +280,7 @@ def check_previous_run(output_dir: Path, pages: Sequence[Path],
                 f'{output_dir} holds the predictions of another run ('
                 f'{", ".join(differ)} differ from this one, see {path}); '
                 'use another output folder, or --overwrite to replace them')
-        return
+        return previous
     existing = [out for out in (output_path(output_dir, p) for p in pages)
                 if out.exists()]
     if existing:
@@ -250,13 +291,17 @@ def check_previous_run(output_dir: Path, pages: Sequence[Path],
             f' but no {RUN_RECORD}: they were not written by this tool (or '
             'by a version without run records) and are left as they are. '
             'Use another output folder, or --overwrite to replace them')
+    return None
 
 
-def is_done(page: Path, out: Path) -> bool:
-    """Whether ``out`` is a complete PNG of the size of ``page``."""
+def is_done(page: Path, out: Path, since: float) -> bool:
+    """Whether ``out`` is a complete PNG of the size of ``page`` written by
+    the current run record (not before ``since``, its start: an
+    interrupted ``--overwrite`` leaves older outputs that are not)."""
     from mmseg_pixdiva.utils.gt_format import png_size
     size = png_size(out)
-    return size is not None and size == page_size(page)
+    return size is not None and size == page_size(page) and \
+        out.stat().st_mtime >= since
 
 
 def find_label_values(model, cfg, override: Optional[Sequence[int]] = None
@@ -341,6 +386,7 @@ def segment_page(model, pipeline, page: Path):
     return result.pred_sem_seg.data[0].cpu().numpy()
 
 
+@exit_on_input_error
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     from mmengine.logging import print_log
@@ -389,10 +435,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         label_values, source = find_label_values(model, model.cfg,
                                                  args.label_values)
-        record = run_record(Path(args.checkpoint), model.cfg.model.to_dict(),
-                            label_values)
-        if not args.overwrite:
-            check_previous_run(output_dir, pages, record)
+        settings = run_record(Path(args.checkpoint),
+                              model.cfg.model.to_dict(), label_values)
+        previous = None if args.overwrite else \
+            check_previous_run(output_dir, pages, settings)
     except InferError as error:
         print(f'error: {error}', file=sys.stderr)
         return 2
@@ -400,16 +446,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
               f'{output_dir}', logger='current')
     pipeline = build_pipeline(model.cfg)
     # Recorded before the first page, so that an interrupted run can be
-    # continued (and only by the same settings).
-    atomic_write_text(output_dir / RUN_RECORD,
-                      json.dumps(record, indent=1) + '\n')
+    # continued (and only by the same settings). A new record (first run,
+    # --overwrite) starts now: outputs older than it are never trusted.
+    record = previous if previous is not None else \
+        dict(settings, started=time.time())
+    if previous is None:
+        atomic_write_text(output_dir / RUN_RECORD,
+                          json.dumps(record, indent=1) + '\n')
+    since = float(record.get('started', 0.0))
 
     failed, done, kept = [], 0, 0
     progress = ProgressBar(len(pages))
     for page in pages:
         out = output_path(output_dir, page)
         try:
-            if not args.overwrite and out.exists() and is_done(page, out):
+            if not args.overwrite and out.exists() and \
+                    is_done(page, out, since):
                 kept += 1
             else:
                 classes = segment_page(model, pipeline, page)

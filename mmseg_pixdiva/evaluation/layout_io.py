@@ -288,22 +288,71 @@ def check_same_size(path: PathLike, size: Tuple[int, int],
             f'have the GT size')
 
 
-def _jpeg_is_complete(path: str) -> bool:
-    """Whether a JPEG file holds its end-of-image marker after its last scan.
+#: JPEG markers without a length field: TEM and the restart markers RSTn.
+_JPEG_STANDALONE_MARKERS = frozenset([0x01, *range(0xD0, 0xD8)])
+
+
+def jpeg_is_complete(data) -> bool:
+    """Whether JPEG bytes reach the end-of-image marker of their image.
 
     libjpeg only *warns* about a truncated JPEG ("Premature end of JPEG
-    file") and fills the missing rows with grey, so OpenCV reports success
-    and every row is written: the sentinel row cannot tell. Inside the
-    entropy-coded data ``0xFF`` is always followed by ``0x00`` or a restart
-    marker, so an ``FF D9`` (EOI) after the last ``FF DA`` (start of scan)
-    is the real end of the image; bytes after it (camera trailers) are
-    fine. An EXIF thumbnail's EOI lies before the main image's scans.
+    file") and fills the missing rows with grey, so OpenCV reports success:
+    the decoder cannot tell. This walks the marker segments from the start
+    (skipping each segment by its length, and each scan's entropy-coded
+    data, where ``0xFF`` is followed by ``0x00`` or a restart marker) up to
+    the image's EOI. Bytes after it (a camera's trailer) are never read, so
+    they cannot fake or hide the end; an EXIF thumbnail's EOI lies inside
+    its APP1 segment and is skipped with it.
+
+    Args:
+        data: The file's bytes (``bytes``, ``mmap`` ...).
+
+    Returns:
+        bool: True if the EOI marker is reached.
     """
+    size = len(data)
+    if size < 4 or data[0] != 0xFF or data[1] != 0xD8:
+        return False
+    pos = 2
+    while True:
+        if pos >= size or data[pos] != 0xFF:
+            return False  # cut short, or garbage where a marker belongs
+        while pos < size and data[pos] == 0xFF:  # fill bytes
+            pos += 1
+        if pos >= size:
+            return False
+        marker = data[pos]
+        pos += 1
+        if marker == 0xD9:
+            return True
+        if marker in _JPEG_STANDALONE_MARKERS:
+            continue
+        if pos + 2 > size:
+            return False
+        length = (data[pos] << 8) | data[pos + 1]
+        if length < 2:
+            return False
+        pos += length
+        if marker != 0xDA:
+            continue
+        # Entropy-coded data of the scan: up to the next real marker.
+        while True:
+            pos = data.find(b'\xff', pos)
+            if pos < 0 or pos + 1 >= size:
+                return False
+            following = data[pos + 1]
+            if following == 0x00 or 0xD0 <= following <= 0xD7:
+                pos += 2  # a stuffed 0xFF byte or a restart marker
+            else:
+                break  # a marker (or fill bytes before one) starts here
+
+
+def _jpeg_file_is_complete(path: str) -> bool:
+    """:func:`jpeg_is_complete` of a file, without reading it into memory."""
     import mmap
     with open(path, 'rb') as f, \
             mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        last_scan = data.rfind(b'\xff\xda')
-        return last_scan >= 0 and data.find(b'\xff\xd9', last_scan) >= 0
+        return jpeg_is_complete(data)
 
 
 def read_page_image(path: PathLike,
@@ -369,7 +418,8 @@ def read_page_image(path: PathLike,
     failed = image is None or image.size == 0 or (
         dst is not None and image is dst
         and np.array_equal(image[-1], sentinel))
-    if not failed and header.format == 'JPEG' and not _jpeg_is_complete(path):
+    if not failed and header.format == 'JPEG' and \
+            not _jpeg_file_is_complete(path):
         failed = True
     if failed:
         raise LayoutInputError(

@@ -199,6 +199,31 @@ def test_truncated_page_jpeg_is_refused(tmp_path):
             lio.read_page_image(tmp_path / 'cut.jpg', size=size)
 
 
+@pytest.mark.parametrize('params', [
+    [], [cv2.IMWRITE_JPEG_PROGRESSIVE, 1],
+    [cv2.IMWRITE_JPEG_RST_INTERVAL, 2]], ids=['baseline', 'progressive',
+                                              'restart markers'])
+def test_jpeg_end_is_found_by_walking_its_segments(params):
+    photo = np.random.default_rng(4).integers(0, 256, (64, 48, 3), np.uint8)
+    data = cv2.imencode('.jpg', photo, params)[1].tobytes()
+    assert lio.jpeg_is_complete(data)
+    # A camera trailer after the image, even one holding a start-of-scan
+    # and no end marker, is never read.
+    assert lio.jpeg_is_complete(data + b'\xff\xda\x00\x05trailer')
+    for cut in (len(data) - 2, len(data) // 2, 3):
+        assert not lio.jpeg_is_complete(data[:cut])
+    assert not lio.jpeg_is_complete(b'not a jpeg at all')
+
+
+def test_real_page_jpegs_are_complete(hisdb_samples):
+    scans = sorted(hisdb_samples.glob('*/*.jpg'))
+    assert len(scans) >= 3
+    for scan in scans:
+        data = scan.read_bytes()
+        assert lio.jpeg_is_complete(data), scan
+        assert not lio.jpeg_is_complete(data[:-len(data) // 10]), scan
+
+
 @pytest.mark.parametrize('suffix', ['.jpg', '.png'])
 def test_page_image_of_another_size_names_both_files_and_sizes(
         page, tmp_path, suffix):

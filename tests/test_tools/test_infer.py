@@ -208,6 +208,31 @@ def test_run_record_refuses_other_runs_and_foreign_files(setup, tmp_path,
     assert (gts / 'p1.png').read_bytes() == first['p1.png']
 
 
+def test_speed_settings_continue_and_interrupted_overwrite_is_redone(
+        setup, tmp_path, capsys):
+    out = tmp_path / 'out'
+    assert run(setup, out) == 0
+    first = {p.name: p.read_bytes() for p in out.iterdir()}
+    # Fewer windows per batch (say, after running out of memory) is the
+    # same run: it continues, nothing is redone.
+    assert run(setup, out, '--cfg-options',
+               'model.test_cfg.batch_windows=1') == 0
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == first
+    # An --overwrite with another encoding, interrupted after one page
+    # (here: run on a folder holding only that page) ...
+    one = tmp_path / 'one'
+    one.mkdir()
+    os.symlink(setup['pages'] / 'p1.jpg', one / 'p1.jpg')
+    new_values = ['--label-values', '3', '5', '7', '9']
+    assert run(setup, out, '--overwrite', *new_values, pages=one) == 0
+    # ... is completed by a plain rerun: the pages written before the new
+    # record are not trusted, so no page keeps the old encoding.
+    assert run(setup, out, *new_values) == 0
+    for name in ('p1.png', 'p2.png', 'p3.png'):
+        assert set(np.unique(read_rgb(out / name)[..., 2])) <= {3, 5, 7, 9}
+    capsys.readouterr()
+
+
 def test_auto_config_values_come_from_the_checkpoint(setup, tmp_path,
                                                      capsys):
     # The shipped configs say mean/std/num_classes='auto'; the checkpoint

@@ -19,9 +19,12 @@ def test_project_input_errors_share_the_base_class():
                                                  UnsafeCheckpointError)
     from mmseg_pixdiva.datasets.encoding import (InvalidLabelValuesError,
                                                  UnknownLabelValueError)
+    from mmseg_pixdiva.datasets.samplers.page_headers import \
+        PageSizeMismatchError
     for error in (DatasetStatisticsError, InvalidGTError, PairingError,
                   LayoutInputError, PageSizeError, CorruptCheckpointError,
-                  InvalidLabelValuesError, UnknownLabelValueError):
+                  InvalidLabelValuesError, UnknownLabelValueError,
+                  PageSizeMismatchError):
         # Still ValueErrors, so callers that caught those keep working.
         assert issubclass(error, InputError) and issubclass(error, ValueError)
     import pickle
