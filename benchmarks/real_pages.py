@@ -28,7 +28,6 @@ colour pictures (``--show-dir``) and the DIVA evaluator's ``pages.csv`` /
 both tools (e.g. ``train_cfg.max_iters=5`` for a smoke run).
 """
 import argparse
-import hashlib
 import json
 import os
 import shlex
@@ -47,6 +46,7 @@ import numpy as np  # noqa: E402
 
 from mmseg_pixdiva.utils.atomic import (atomic_write_bytes,  # noqa: E402
                                         atomic_write_image, atomic_write_text)
+from mmseg_pixdiva.utils.file_signature import file_sha256  # noqa: E402
 from real_pages_split import (SPLITS, TEST_FRACTION,  # noqa: E402
                               VAL_FRACTION, clear_background_boundary,
                               cut_rows, split_rows)
@@ -114,7 +114,7 @@ def _signature(samples: Path, name: str) -> Dict[str, object]:
     if not path.is_file():
         raise FileNotFoundError(f'source page file {path} does not exist')
     return dict(name=name, bytes=path.stat().st_size,
-                sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+                sha256=file_sha256(str(path)))
 
 
 def _read_scan(path: Path) -> np.ndarray:

@@ -45,15 +45,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import mmseg_pixdiva  # noqa: E402,F401  (compat layer before mmseg/mmengine)
 from mmseg_pixdiva.datasets.pairing import (IMAGE_SUFFIXES,  # noqa: E402
                                             PairingError, pair_by_stem)
-from mmseg_pixdiva.utils.errors import exit_on_input_error  # noqa: E402
+from mmseg_pixdiva.utils.errors import (InputError,  # noqa: E402
+                                        exit_on_input_error)
 
 
 #: The run record in the output folder (what wrote the predictions there).
 RUN_RECORD = 'pixdiva_infer.json'
 
 
-class InferError(Exception):
-    """A problem with the inputs that stops the run before any work."""
+class InferError(InputError):
+    """A problem with the inputs that stops the run before any work
+    (printed as ``error: ...``, exit status 2, by :func:`main`'s wrapper)."""
 
 
 class PageReadError(Exception):
@@ -131,15 +133,11 @@ def output_path(output_dir: Path, page: Path) -> Path:
 def page_size(path: Path) -> Tuple[int, int]:
     """``(width, height)`` of a page as the pipeline will decode it (EXIF
     rotation applied, as OpenCV does), read from the header only."""
-    from PIL import Image
+    from mmseg_pixdiva.datasets.samplers.page_headers import header_size
     try:
-        with Image.open(path) as image:
-            width, height = image.size
-            orientation = image.getexif().get(0x0112, 1)
-    except Exception as error:  # PIL raises many types for bad files
-        raise PageReadError(f'{path}: cannot read image ({error})') from None
-    if orientation in (5, 6, 7, 8):  # rotated by 90 degrees
-        width, height = height, width
+        height, width = header_size(str(path), apply_orientation=True)
+    except ValueError as error:  # names the file
+        raise PageReadError(str(error)) from None
     return width, height
 
 
@@ -201,14 +199,6 @@ def resolve_auto_values(cfg, config: Path, checkpoint: Path) -> str:
     return 'the training data of the config'
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 #: ``test_cfg`` keys that set speed or memory only (at most float rounding
 #: differs): changing them, e.g. fewer windows per batch after running out
 #: of memory, continues the same run.
@@ -245,6 +235,7 @@ def run_record(checkpoint: Path, model_cfg: dict,
     """What decides the predictions of a run: weights (by content, so a
     copied or touched checkpoint is the same), model config (see
     :func:`prediction_config`), encoding."""
+    from mmseg_pixdiva.utils.file_signature import file_sha256
     model_text = json.dumps(prediction_config(model_cfg), sort_keys=True,
                             default=str)
     return dict(
@@ -400,11 +391,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f'\nwarning: {message}', file=sys.stderr, flush=True)
 
     input_dir, output_dir = Path(args.input_dir), Path(args.output_dir)
-    try:
-        pages, skipped = list_pages(input_dir, output_dir)
-    except InferError as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 2
+    pages, skipped = list_pages(input_dir, output_dir)
     for path in skipped:
         warn(f'skipping {path}: not an image (suffix not in '
              f'{", ".join(IMAGE_SUFFIXES)})')
@@ -415,33 +402,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for path, what in ((args.config, 'config'),
                        (args.checkpoint, 'checkpoint')):
         if not Path(path).is_file():
-            print(f'error: {what} file {path} does not exist',
-                  file=sys.stderr)
-            return 2
+            raise InferError(f'{what} file {path} does not exist')
     device = args.device or ('cuda:0' if torch.cuda.is_available() else 'cpu')
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    try:
-        auto_source = resolve_auto_values(cfg, Path(args.config),
-                                          Path(args.checkpoint))
-    except InferError as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 2
+    auto_source = resolve_auto_values(cfg, Path(args.config),
+                                      Path(args.checkpoint))
     if auto_source:
         print_log(f"'auto' config values from {auto_source}",
                   logger='current')
     model = init_model(cfg, args.checkpoint, device=device)
-    try:
-        label_values, source = find_label_values(model, model.cfg,
-                                                 args.label_values)
-        settings = run_record(Path(args.checkpoint),
-                              model.cfg.model.to_dict(), label_values)
-        previous = None if args.overwrite else \
-            check_previous_run(output_dir, pages, settings)
-    except InferError as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 2
+    label_values, source = find_label_values(model, model.cfg,
+                                             args.label_values)
+    settings = run_record(Path(args.checkpoint), model.cfg.model.to_dict(),
+                          label_values)
+    previous = None if args.overwrite else \
+        check_previous_run(output_dir, pages, settings)
     print_log(f'label values {label_values} (from {source}); writing to '
               f'{output_dir}', logger='current')
     pipeline = build_pipeline(model.cfg)

@@ -277,15 +277,16 @@ def read_label_pair(gt_path: PathLike,
 
 
 def check_same_size(path: PathLike, size: Tuple[int, int],
-                    gt_path: PathLike, gt_size: Tuple[int, int]) -> None:
+                    gt_path: PathLike, gt_size: Tuple[int, int],
+                    remedy: str = 'predictions must have the GT size'
+                    ) -> None:
     """Raise :class:`LayoutInputError` naming ``path`` if its ``(W, H)``
     differs from the GT's (the Java tool crashes on a smaller prediction and
-    silently crops a larger one)."""
+    silently crops a larger one); ``remedy`` ends the message."""
     if tuple(size) != tuple(gt_size):
         raise LayoutInputError(
             f'{path}: size {size[0]}x{size[1]} differs from the GT '
-            f'{gt_path} ({gt_size[0]}x{gt_size[1]}, WxH); predictions must '
-            f'have the GT size')
+            f'{gt_path} ({gt_size[0]}x{gt_size[1]}, WxH); {remedy}')
 
 
 #: JPEG markers without a length field: TEM and the restart markers RSTn.

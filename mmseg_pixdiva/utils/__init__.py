@@ -1,7 +1,7 @@
 """Small shared utilities (no torch, no mmseg)."""
 from .atomic import (atomic_path, atomic_write_bytes, atomic_write_image,
                      atomic_write_text)
-from .file_signature import files_signature
+from .file_signature import file_sha256, files_signature
 
 __all__ = ['atomic_path', 'atomic_write_bytes', 'atomic_write_image',
-           'atomic_write_text', 'files_signature']
+           'atomic_write_text', 'file_sha256', 'files_signature']

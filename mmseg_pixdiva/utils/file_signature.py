@@ -1,4 +1,6 @@
-"""What a cache was computed from: file names, sizes and mtimes."""
+"""What a cache or a run was computed from: file names, sizes and mtimes,
+or a file's content hash."""
+import hashlib
 import os
 import os.path as osp
 from typing import List, Optional, Sequence
@@ -23,3 +25,16 @@ def files_signature(paths: Sequence[str],
             else osp.basename(path)
         signature.append([name, int(stat.st_size), int(stat.st_mtime_ns)])
     return sorted(signature)
+
+
+def file_sha256(path: str) -> str:
+    """SHA-256 of a file's content (hex), read in 1 MiB blocks.
+
+    Identifies a file wherever it lies and whenever it was copied, unlike
+    :func:`files_signature`'s name, size and mtime.
+    """
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()

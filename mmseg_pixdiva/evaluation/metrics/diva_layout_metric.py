@@ -91,17 +91,16 @@ class DIVALayoutMetric(BaseMetric):
             stem = lio.stem_of(gt_path)
             pred_rgb = classes_to_gt_rgb(pred, label_values)
             gt = lio.read_label_image(gt_path, 'GT')
-            if pred_rgb.shape[:2] != gt.shape[:2]:
-                # The usual cause: validation on crops (LoadPageCrop), whose
-                # predictions are windows of the page, not the page.
-                raise lio.LayoutInputError(
-                    f'prediction for {gt_path}: size '
-                    f'{pred_rgb.shape[1]}x{pred_rgb.shape[0]} differs from '
-                    f'the GT ({gt.shape[1]}x{gt.shape[0]}, WxH). '
-                    'DIVALayoutMetric scores whole pages, as the DIVA '
-                    'evaluator does: give it a dataloader of whole pages '
-                    '(the test pipeline), and score validation crops with '
-                    "mmseg's IoUMetric instead")
+            # The usual cause of another size: validation on crops
+            # (LoadPageCrop), whose predictions are windows of the page.
+            lio.check_same_size(
+                f'prediction for {gt_path}',
+                (pred_rgb.shape[1], pred_rgb.shape[0]), gt_path,
+                (gt.shape[1], gt.shape[0]),
+                remedy='DIVALayoutMetric scores whole pages, as the DIVA '
+                'evaluator does: give it a dataloader of whole pages (the '
+                "test pipeline), and score validation crops with mmseg's "
+                'IoUMetric instead')
             hist = la.layout_histogram(gt, pred_rgb)
             if hist.num_classes == 0:
                 raise lio.LayoutInputError(
