@@ -22,6 +22,16 @@ def hisdb_samples() -> Path:
     return folder
 
 
+@pytest.fixture(scope='session')
+def hisdb_pages() -> Path:
+    """The whole official DIVA-HisDB pages; skipped when absent."""
+    folder = shared_dir() / 'data' / 'hisdb-pages'
+    if not (folder / 'CSG863' / 'val' / 'gt').is_dir():
+        pytest.skip(f'official DIVA-HisDB pages not found at {folder} '
+                    '(set PIXDIVA_SHARED to the shared folder)')
+    return folder
+
+
 @pytest.fixture(autouse=True, scope='session')
 def _mmseg_default_scope():
     """Build from mmseg's registries as the runner does (default_scope)."""

@@ -179,8 +179,21 @@ def training_statistics(cfg: Config) -> dict:
         dict: See :func:`~mmseg_pixdiva.datasets.analytics.
         compute_dataset_statistics`.
     """
-    from mmseg_pixdiva.datasets.analytics import load_or_compute_statistics
+    from mmseg_pixdiva.datasets.analytics import (compute_dataset_statistics,
+                                                  load_or_compute_statistics)
     dataset = _build_lazy_dataset(cfg)
+    if getattr(dataset, 'data_prefixes', None) is not None or \
+            getattr(dataset, 'pages', None) is not None:
+        # Pages picked from several folders: the cache keys on one image
+        # and one GT folder, so these statistics are computed each time
+        # (seconds per hundred megapixels).
+        dataset.full_init()
+        pairs = [(info['img_path'], info['seg_map_path'])
+                 for info in (dataset.get_data_info(i)
+                              for i in range(len(dataset)))]
+        return compute_dataset_statistics(
+            pairs, dataset.label_values, dataset.boundary_to_background,
+            dataset.background_value, progress=True)
     prefix = dataset.data_prefix
     if not hasattr(dataset, 'label_values') or not prefix.get(
             'seg_map_path'):

@@ -1,7 +1,7 @@
 """PairedBlueChannelDataset: DeepDIVA's paired ``data``/``gt`` layout."""
 import copy
 import os.path as osp
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
@@ -9,7 +9,7 @@ from mmseg.registry import DATASETS
 from .encoding import check_label_values, distinct_palette
 from .label_discovery import discover_label_values
 from .pairing import (GT_SUFFIXES, IMAGE_SUFFIXES, PairingError,
-                      pair_by_stem)
+                      pair_by_stem, select_pages)
 from .samplers.crop_index import PAGE_CROP_KEY
 
 #: Name of the class-list cache written in the data root.
@@ -42,6 +42,15 @@ class PairedBlueChannelDataset(BaseSegDataset):
             class; defaults to ``label_values[0]``.
         img_suffixes (Sequence[str]): Image suffixes to pair.
         gt_suffixes (Sequence[str]): GT suffixes to pair.
+        data_prefixes (Sequence[dict], optional): Several image/GT folder
+            pairs (``dict(img_path=..., seg_map_path=...)``, relative to
+            ``data_root`` unless absolute) whose pages form one dataset, in
+            this order: e.g. the ``train`` and ``val`` folders of two
+            manuscripts in one training run, read in place. Replaces
+            ``data_prefix``; a stem found in two folders is an error.
+        pages (Sequence[str], optional): Keep only the pages with these
+            stems, in the folders' order; a stem that no folder holds is an
+            error naming the folders. By default every page.
         **kwargs: :class:`mmseg.datasets.BaseSegDataset` arguments
             (``data_root``, ``data_prefix=dict(img_path='train/data',
             seg_map_path='train/gt')``, ``pipeline``, ``test_mode`` ...).
@@ -59,13 +68,43 @@ class PairedBlueChannelDataset(BaseSegDataset):
                  gt_suffixes: Sequence[str] = GT_SUFFIXES,
                  metainfo: Optional[dict] = None,
                  data_root: Optional[str] = None,
+                 data_prefixes: Optional[Sequence[dict]] = None,
+                 pages: Optional[Sequence[str]] = None,
                  **kwargs) -> None:
+        if kwargs.get('data_prefix', ()) is None:
+            del kwargs['data_prefix']  # None: mmseg's default (unused here)
+        if data_prefixes is not None:
+            if kwargs.get('data_prefix'):
+                raise ValueError('give data_prefix or data_prefixes, not '
+                                 'both')
+            data_prefixes = [dict(p) for p in data_prefixes]
+            if not data_prefixes or any('img_path' not in p
+                                        for p in data_prefixes):
+                raise ValueError('data_prefixes must be a non-empty list of '
+                                 'dict(img_path=..., seg_map_path=...), got '
+                                 f'{data_prefixes!r}')
+        self.data_prefixes = data_prefixes
+        if pages is not None:
+            if isinstance(pages, str) or not pages:
+                raise ValueError('pages must be a non-empty list of page '
+                                 f'stems, got {pages!r}')
+            pages = [str(p) for p in pages]
+            repeated = sorted({p for p in pages if pages.count(p) > 1})
+            if repeated:
+                raise ValueError(f'pages lists {repeated} more than once')
+        self.pages = pages
         self.img_suffixes = tuple(s.lower() for s in img_suffixes)
         self.gt_suffixes = tuple(s.lower() for s in gt_suffixes)
         self.boundary_to_background = boundary_to_background
         metainfo = copy.deepcopy(metainfo) or {}
         if label_values is None:
             label_values = metainfo.get('label_values')
+        if label_values is None and data_prefixes is not None:
+            raise ValueError(
+                'data_prefixes needs label_values: the classes are '
+                'discovered from one training GT folder '
+                '(label_discovery_prefix), and a dataset over several '
+                'folders must not depend on which one')
         if label_values is None:
             label_values = self._discover(data_root, label_discovery_prefix)
         # Checked here so a bad config fails at build time, not at the first
@@ -132,10 +171,10 @@ class PairedBlueChannelDataset(BaseSegDataset):
             ``seg_map_path``, ``label_values``, ``boundary_to_background``,
             ``background_value`` and mmseg's usual keys.
         """
-        img_dir = self.data_prefix.get('img_path', None)
-        gt_dir = self.data_prefix.get('seg_map_path', None) or None
-        pairs = pair_by_stem(img_dir, gt_dir, self.img_suffixes,
-                             self.gt_suffixes)
+        pairs = select_pages(
+            [pair_by_stem(img_dir, gt_dir, self.img_suffixes,
+                          self.gt_suffixes)
+             for img_dir, gt_dir in self._folders()], self.pages)
         data_list = []
         for _, img_path, gt_path in pairs:
             data_list.append(
@@ -149,6 +188,17 @@ class PairedBlueChannelDataset(BaseSegDataset):
                     background_value=self.background_value,
                     boundary_to_background=self.boundary_to_background))
         return data_list
+
+    def _folders(self) -> List[Tuple[str, Optional[str]]]:
+        """``(image folder, GT folder or None)`` of every prefix."""
+        if self.data_prefixes is None:
+            return [(self.data_prefix.get('img_path', None),
+                     self.data_prefix.get('seg_map_path', None) or None)]
+        root = self.data_root or ''
+        return [(osp.join(root, p['img_path']),
+                 osp.join(root, p['seg_map_path'])
+                 if p.get('seg_map_path') else None)
+                for p in self.data_prefixes]
 
     def get_data_info(self, idx: int) -> dict:
         """Data info of page ``idx``.

@@ -98,3 +98,45 @@ def pair_by_stem(img_dir: str,
         raise PairingError(f'cannot {what}:\n  ' + '\n  '.join(problems))
     return [(stem, str(images[stem]),
              str(gts[stem]) if gt_dir else None) for stem in sorted(images)]
+
+
+def select_pages(
+        pair_lists: Sequence[List[Tuple[str, str, Optional[str]]]],
+        pages: Optional[Sequence[str]] = None
+) -> List[Tuple[str, str, Optional[str]]]:
+    """Join the pairs of several folders and keep the listed pages.
+
+    Args:
+        pair_lists (Sequence[list]): Results of :func:`pair_by_stem`, one per
+            folder pair, joined in this order.
+        pages (Sequence[str], optional): Stems to keep (all if None).
+
+    Returns:
+        list[tuple]: ``(stem, image path, GT path or None)``, folder by
+        folder, each folder sorted by stem.
+
+    Raises:
+        PairingError: A stem in two folders (naming both images), or a
+            listed page that no folder holds (naming the folders).
+    """
+    seen: Dict[str, str] = {}
+    problems: List[str] = []
+    for pairs in pair_lists:
+        for stem, img_path, _ in pairs:
+            if stem in seen:
+                problems.append(f'page "{stem}" is in two folders: '
+                                f'{seen[stem]} and {img_path}')
+            seen.setdefault(stem, img_path)
+    if pages is not None:
+        folders = sorted({os.path.dirname(img) for pairs in pair_lists
+                          for _, img, _ in pairs})
+        for stem in pages:
+            if stem not in seen:
+                problems.append(f'page "{stem}" is listed in pages but is in '
+                                f'none of {", ".join(folders)}')
+    if problems:
+        raise PairingError('cannot select the pages:\n  ' +
+                           '\n  '.join(problems))
+    keep = None if pages is None else set(pages)
+    return [pair for pairs in pair_lists for pair in pairs
+            if keep is None or pair[0] in keep]

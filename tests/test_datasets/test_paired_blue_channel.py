@@ -161,3 +161,77 @@ def test_hisdb_classes_names_palette_and_boundary(tmp_path):
     seg = dataset[0]['gt_seg_map']
     assert seg.tolist() == [[0, 0, 3, 3], [0, 0, 0, 0], [1, 1, 0, 0],
                             [2, 5, 0, 0]]
+
+
+# ---------------------------------------------------------------- several
+# folders in one dataset (data_prefixes) and a page list (pages)
+FOLDERS = [dict(img_path='train/data', seg_map_path='train/gt'),
+           dict(img_path='val/data', seg_map_path='val/gt')]
+
+
+def _stems(dataset):
+    return [Path(dataset.get_data_info(i)['img_path']).stem
+            for i in range(len(dataset))]
+
+
+def test_data_prefixes_join_folders_in_order(root):
+    dataset = build(root, data_prefix=None, data_prefixes=FOLDERS,
+                    label_values=[0, 5, 9])
+    assert _stems(dataset) == ['a', 'b', 'c']
+    info = dataset.get_data_info(2)
+    assert info['seg_map_path'] == str(root / 'val' / 'gt' / 'c.png')
+
+
+def test_pages_keep_the_listed_stems_in_folder_order(root):
+    dataset = build(root, data_prefix=None, data_prefixes=FOLDERS,
+                    pages=['c', 'a'], label_values=[0, 5, 9])
+    assert _stems(dataset) == ['a', 'c']
+    one_folder = build(root, pages=['b'], label_values=[0, 5, 9])
+    assert _stems(one_folder) == ['b']
+
+
+def test_a_listed_page_that_no_folder_holds_is_named(root):
+    with pytest.raises(ValueError, match=r'"zz".*train/data'):
+        build(root, data_prefix=None, data_prefixes=FOLDERS,
+              pages=['a', 'zz'], label_values=[0, 5, 9])
+
+
+def test_a_stem_in_two_folders_is_named(root):
+    image, gt = make_page([0, 5, 9])
+    write_rgb(root / 'val' / 'data' / 'a.jpg', image)
+    write_rgb(root / 'val' / 'gt' / 'a.png', gt)
+    with pytest.raises(ValueError, match=r'"a" is in two folders'):
+        build(root, data_prefix=None, data_prefixes=FOLDERS,
+              label_values=[0, 5, 9])
+
+
+@pytest.mark.parametrize('kwargs, match', [
+    (dict(data_prefixes=FOLDERS), 'data_prefix or data_prefixes'),
+    (dict(data_prefix=None, data_prefixes=FOLDERS, label_values=None),
+     'needs label_values'),
+    (dict(data_prefix=None, data_prefixes=[dict(seg_map_path='x')],
+          label_values=[0, 5, 9]), 'img_path'),
+    (dict(pages='a', label_values=[0, 5, 9]), 'list of page stems'),
+    (dict(pages=['a', 'a'], label_values=[0, 5, 9]), 'more than once'),
+])
+def test_bad_folder_or_page_settings(root, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        build(root, **kwargs)
+
+
+def test_official_pages_split_of_the_config(hisdb_pages):
+    """The hisdb_pages split: 16 training and 8 validation pages of CSG18
+    and CSG863, disjoint, read in place from ../shared."""
+    from mmengine.config import Config
+    repo = Path(__file__).resolve().parents[2]
+    cfg = Config.fromfile(str(repo / 'configs' / '_base_' / 'datasets' /
+                              'hisdb_pages.py'))
+    built = {}
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        dataset_cfg = dict(cfg[key].dataset, pipeline=[],
+                           data_root=str(hisdb_pages))
+        built[key] = _stems(DATASETS.build(dataset_cfg))
+    train, val = set(built['train_dataloader']), set(built['val_dataloader'])
+    assert len(train) == 16 and len(val) == 8 and not train & val
+    assert built['test_dataloader'] == built['val_dataloader']
+    assert sum('csg-0018' in s for s in val) == 4
