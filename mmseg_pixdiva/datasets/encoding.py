@@ -36,6 +36,11 @@ HISDB_BIT_COLOURS: Dict[int, Tuple[int, int, int]] = {
 }
 
 
+#: The DIVA-HisDB foreground bits, in the channel order of per-bit
+#: prediction (one output per bit; background is "no bit set").
+HISDB_FOREGROUND_BITS: Tuple[int, ...] = (0x02, 0x04, 0x08)
+
+
 class InvalidLabelValuesError(InputError, ValueError):
     """A ``label_values`` list a GT blue channel cannot encode."""
 
@@ -307,3 +312,92 @@ def classes_to_gt_rgb(classes: np.ndarray,
     rgb = np.zeros(classes.shape + (3, ), dtype=np.uint8)
     rgb[..., 2] = class_to_blue(classes, label_values)
     return rgb
+
+
+def check_bits(bits: Sequence[int]) -> List[int]:
+    """Validate a list of single-bit blue values (e.g. ``(2, 4, 8)``).
+
+    Raises:
+        InvalidLabelValuesError: Naming the value that is not a single bit
+            of a byte, or a repeat.
+    """
+    values = []
+    for bit in bits:
+        if isinstance(bit, bool) or int(bit) != bit or not 0 < bit < 256 \
+                or int(bit) & (int(bit) - 1):
+            raise InvalidLabelValuesError(
+                f'bits must be single bits of a byte (1, 2, 4, ..., 128), '
+                f'got {bit!r} in {list(bits)}')
+        if int(bit) in values:
+            raise InvalidLabelValuesError(f'bit {bit} repeats in {list(bits)}')
+        values.append(int(bit))
+    if not values:
+        raise InvalidLabelValuesError('bits is empty')
+    return values
+
+
+def class_bits_table(label_values: Sequence[int],
+                     bits: Sequence[int] = HISDB_FOREGROUND_BITS
+                     ) -> np.ndarray:
+    """Which of ``bits`` each class's blue value holds.
+
+    Args:
+        label_values (Sequence[int]): Blue values in class order.
+        bits (Sequence[int]): Single-bit values, in output-channel order.
+
+    Returns:
+        np.ndarray: ``(num_classes, num_bits)`` uint8 of 0/1: row ``c`` is
+        the per-bit target of a pixel of class ``c`` (e.g. HisDB's 12,
+        decoration + main text, is ``[0, 1, 1]`` for bits 2, 4, 8).
+    """
+    values = np.asarray(check_label_values(label_values), dtype=np.int64)
+    bit_values = np.asarray(check_bits(bits), dtype=np.int64)
+    return ((values[:, None] & bit_values[None, :]) != 0).astype(np.uint8)
+
+
+def bits_to_class_table(label_values: Sequence[int],
+                        bits: Sequence[int] = HISDB_FOREGROUND_BITS,
+                        background_value: Optional[int] = None
+                        ) -> np.ndarray:
+    """Class index of every combination of ``bits``.
+
+    Entry ``k`` is the class of a pixel whose set bits are those ``bits[i]``
+    with bit ``i`` of ``k`` set: the class whose blue value is their OR, or
+    ``background_value`` (default ``label_values[0]``) for no bit.
+
+    Args:
+        label_values (Sequence[int]): Blue values in class order.
+        bits (Sequence[int]): Single-bit values, in output-channel order.
+        background_value (int, optional): Class of "no bit set".
+
+    Returns:
+        np.ndarray: ``(2 ** num_bits,)`` int64 class indices.
+
+    Raises:
+        InvalidLabelValuesError: If a combination has no class, naming the
+            missing blue values (per-bit prediction can produce any of
+            them, and a prediction must be writable).
+    """
+    values = check_label_values(label_values)
+    bit_values = check_bits(bits)
+    if background_value is None:
+        background_value = values[0]
+    index = {v: i for i, v in enumerate(values)}
+    table = np.empty(2 ** len(bit_values), dtype=np.int64)
+    missing = []
+    for combo in range(len(table)):
+        blue = 0
+        for i, bit in enumerate(bit_values):
+            if combo >> i & 1:
+                blue |= bit
+        blue = blue or int(background_value)
+        if blue not in index:
+            missing.append(blue)
+            continue
+        table[combo] = index[blue]
+    if missing:
+        raise InvalidLabelValuesError(
+            f'per-bit prediction over bits {bit_values} can produce the blue '
+            f'values {missing}, which are not in label_values {values}; list '
+            'every combination of the bits as a class')
+    return table

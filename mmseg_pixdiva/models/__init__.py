@@ -1,2 +1,2 @@
 """Models: segmentors and the pure helpers they use."""
-from . import segmentors, utils  # noqa: F401
+from . import losses, segmentors, utils  # noqa: F401

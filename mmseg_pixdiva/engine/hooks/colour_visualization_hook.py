@@ -599,7 +599,11 @@ class ColourVisualizationHook(Hook):
         height, width = raw.shape[-2:]
         scan = _input_to_rgb(raw, getattr(  # loaded as BGR if converted
             model.data_preprocessor, 'channel_conversion', False))
-        pred = _to_numpy(logits.argmax(dim=1))[0][:height, :width]
+        # Per-bit segmentors decode their logits their own way.
+        to_classes = getattr(model, 'logits_to_classes', None)
+        classes = to_classes(logits) if to_classes is not None \
+            else logits.argmax(dim=1)
+        pred = _to_numpy(classes)[0][:height, :width]
         gt = _label_map(samples[0].get('gt_sem_seg'))
         if gt is not None:
             gt = gt[:height, :width]

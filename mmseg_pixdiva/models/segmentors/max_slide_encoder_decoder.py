@@ -1,12 +1,21 @@
 """EncoderDecoder whose sliding-window inference keeps the maximum logit."""
-from typing import List
+import math
+from typing import List, Optional, Sequence
 
+import numpy as np
 import torch
 from mmengine.config import ConfigDict
+from mmengine.structures import PixelData
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
+from mmseg.utils import OptSampleList, SampleList
 from torch import Tensor
 
+from ...datasets.encoding import (HISDB_FOREGROUND_BITS, bits_to_class_table,
+                                  blue_to_class, check_bits,
+                                  check_label_values)
+from ...evaluation.region_filter import (filter_small_regions,
+                                         region_filter_settings)
 from ..utils.sliding_window import (MERGE_MODES, batched, default_stride,
                                     extract_windows, finalize_canvas_,
                                     merge_windows_, new_canvas, to_pair,
@@ -67,15 +76,52 @@ class MaxSlideEncoderDecoder(EncoderDecoder):
       ``benchmarks/bench_max_slide.py``: 3.0 instead of 7.7 ms per 128 px
       window on 2 cores), and leaves GPUs as configured.
 
+    - ``postprocess`` (dict, optional): page-level clean-up of every
+      prediction larger than one window (whole pages; validation crops are
+      left alone): the keys of
+      :func:`~mmseg_pixdiva.evaluation.region_filter.filter_small_regions`
+      (``bits``, ``min_area``, ``min_page_pixels``, ``group_distance``),
+      applied to the blue values of the predicted classes. Needs
+      ``label_values``; ``tools/tune_postprocess.py`` picks the values on
+      validation pages.
+
     A page smaller than the crop (along either axis) is padded with zeros
     (the mean colour after normalisation) to one window, and the padding is
     dropped before merging. Peak memory is about one ``C x H x W`` float32
     canvas per page in the batch plus one batch of windows (plus a
     ``1 x H x W`` count map for ``'mean'``).
+
+    **Per-bit prediction** (``per_bit``): for bit-flag GTs such as
+    DIVA-HisDB's, where a pixel can hold several classes (decoration + main
+    text = 4 | 8), the decode head (any mmseg head) has one sigmoid output
+    per bit (``num_classes=len(bits)``) and is trained with
+    :class:`~mmseg_pixdiva.models.losses.PerBitLoss`. Windows are merged per
+    bit (the max of the logits is the max of the probabilities); a pixel
+    gets every bit whose probability exceeds that bit's threshold, and the
+    OR of its bits is mapped back to the dataset's class index, so metrics,
+    pictures and the GT-format writer see the same classes as with a
+    softmax head. ``seg_logits`` of the results stay the per-bit logits.
+
+    Args:
+        label_values (Sequence[int], optional): The dataset's blue values in
+            class order; needed by ``per_bit`` and ``test_cfg.postprocess``.
+        per_bit (dict, optional): ``bits`` (single-bit blue values, in the
+            head's output order; default HisDB's 2, 4, 8) and
+            ``thresholds`` (probability per bit, default 0.5 each).
+        *args, **kwargs: :class:`mmseg.models.EncoderDecoder` arguments.
     """
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self,
+                 *args,
+                 label_values: Optional[Sequence[int]] = None,
+                 per_bit: Optional[dict] = None,
+                 **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.label_values = None if label_values is None else \
+            check_label_values(label_values)
+        self.per_bit = None
+        if per_bit is not None:
+            self._init_per_bit(dict(per_bit))
         if isinstance(self.test_cfg, dict) and \
                 not isinstance(self.test_cfg, ConfigDict):
             # A config file gives a ConfigDict; a plain dict (built in
@@ -85,6 +131,114 @@ class MaxSlideEncoderDecoder(EncoderDecoder):
                 self.test_cfg.get('mode', 'whole') == 'slide':
             # Fail at build time, not after the first page.
             self._slide_settings()
+        if self.test_cfg is not None:
+            self._postprocess_settings()
+
+    def _init_per_bit(self, per_bit: dict) -> None:
+        """Validate ``per_bit`` and build the bits -> class table."""
+        unknown = set(per_bit) - {'bits', 'thresholds'}
+        if unknown:
+            raise ValueError(f'per_bit: unknown keys {sorted(unknown)} '
+                             "(known: 'bits', 'thresholds')")
+        if self.label_values is None:
+            raise ValueError(
+                "per_bit needs the segmentor's label_values (the dataset's "
+                'blue values in class order) to map bits back to classes')
+        bits = check_bits(per_bit.get('bits', HISDB_FOREGROUND_BITS))
+        thresholds = per_bit.get('thresholds')
+        if thresholds is None:
+            thresholds = [0.5] * len(bits)
+        if len(thresholds) != len(bits) or not all(
+                0 < float(t) < 1 for t in thresholds):
+            raise ValueError(f'per_bit.thresholds must hold one probability '
+                             f'in (0, 1) per bit {bits}, got {thresholds}')
+        if self.out_channels != len(bits):
+            raise ValueError(
+                f'per_bit predicts {len(bits)} bits {bits} but the decode '
+                f'head has {self.out_channels} outputs: set its '
+                f'num_classes={len(bits)}')
+        table = bits_to_class_table(self.label_values, bits)
+        self.register_buffer('_bits_to_class', torch.from_numpy(table),
+                             persistent=False)
+        # Thresholds on the logits: sigmoid(x) > t  <=>  x > logit(t), so
+        # the page-sized logits never go through a sigmoid.
+        logit = [math.log(float(t) / (1 - float(t))) for t in thresholds]
+        self.register_buffer('_bit_logit_thresholds',
+                             torch.tensor(logit, dtype=torch.float32),
+                             persistent=False)
+        self.per_bit = dict(bits=bits,
+                            thresholds=[float(t) for t in thresholds])
+
+    def _postprocess_settings(self) -> Optional[dict]:
+        """Validated ``test_cfg.postprocess``, or None."""
+        cfg = self.test_cfg.get('postprocess') if self.test_cfg else None
+        if cfg is None:
+            return None
+        if self.label_values is None:
+            raise ValueError(
+                "test_cfg.postprocess needs the segmentor's label_values "
+                "(the dataset's blue values in class order)")
+        try:
+            return region_filter_settings(**cfg)
+        except TypeError as error:
+            raise ValueError(f'test_cfg.postprocess: {error}') from None
+
+    def logits_to_classes(self, logits: Tensor) -> Tensor:
+        """Class indices of ``N x C x H x W`` logits (``N x H x W`` long).
+
+        The argmax for a softmax head; with ``per_bit``, the OR of the bits
+        over their thresholds, as a class index.
+        """
+        if self.per_bit is None:
+            return logits.argmax(dim=1)
+        thresholds = self._bit_logit_thresholds.to(logits.device)
+        combo = torch.zeros(logits.shape[:1] + logits.shape[2:],
+                            dtype=torch.long, device=logits.device)
+        for index in range(logits.shape[1]):
+            combo |= (logits[:, index] > thresholds[index]).long() << index
+        return self._bits_to_class.to(logits.device)[combo]
+
+    def postprocess_result(self,
+                           seg_logits: Tensor,
+                           data_samples: OptSampleList = None) -> SampleList:
+        """mmseg's results, with per-bit decoding and the page clean-up.
+
+        The parent removes padding, undoes flips and resizes to the original
+        shape; its argmax is then replaced by :meth:`logits_to_classes`
+        (``per_bit``) and ``test_cfg.postprocess`` is applied to pages.
+        """
+        data_samples = super().postprocess_result(seg_logits, data_samples)
+        postprocess = self._postprocess_settings()
+        if self.per_bit is None and postprocess is None:
+            return data_samples
+        window = None
+        if self.test_cfg.get('mode', 'whole') == 'slide':
+            window = self._slide_settings()['crop_size']
+        for sample in data_samples:
+            classes = sample.pred_sem_seg.data
+            if self.per_bit is not None:
+                logits = sample.seg_logits.data
+                if logits.shape[0] == 1:
+                    # The parent has turned a single output into a
+                    # probability; undo it to threshold the logit.
+                    logits = torch.logit(logits.clamp(1e-7, 1 - 1e-7))
+                classes = self.logits_to_classes(logits[None])
+            height, width = classes.shape[-2:]
+            if postprocess is not None and (
+                    window is None or height > window[0]
+                    or width > window[1]):
+                classes = self._filter_page(classes, postprocess)
+            sample.set_data(dict(pred_sem_seg=PixelData(data=classes)))
+        return data_samples
+
+    def _filter_page(self, classes: Tensor, settings: dict) -> Tensor:
+        """``test_cfg.postprocess`` on a ``1 x H x W`` class map."""
+        values = np.asarray(self.label_values, dtype=np.uint8)
+        blue = values[classes[0].cpu().numpy()]
+        filtered = filter_small_regions(blue, **settings,
+                                        background_value=int(values[0]))
+        out = blue_to_class(filtered, self.label_values)
+        return torch.from_numpy(out.astype(np.int64))[None].to(classes.device)
 
     def _slide_settings(self) -> dict:
         """Validated slide settings from ``test_cfg``."""
