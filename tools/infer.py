@@ -338,7 +338,10 @@ def find_label_values(model, cfg, override: Optional[Sequence[int]] = None
         values = check_label_values(values)
     except InvalidLabelValuesError as error:
         raise InferError(f'label values from {source}: {error}') from None
-    num_classes = getattr(model, 'out_channels', None)
+    # A per-bit segmentor predicts its own label_values' classes from
+    # fewer outputs (one per bit).
+    num_classes = getattr(model, 'num_output_classes', None) or \
+        getattr(model, 'out_channels', None)
     if num_classes is not None and num_classes > 1 and \
             len(values) != num_classes:
         raise InferError(

@@ -314,3 +314,45 @@ def test_missing_checkpoint_is_named(setup, tmp_path, capsys):
                        str(setup['pages']), str(tmp_path / 'o')])
     assert code == 2
     assert 'nope.pth' in capsys.readouterr().err
+
+
+def test_per_bit_model_writes_or_ed_bits(tmp_path):
+    """A per-bit segmentor (3 outputs) writes the HisDB blue values its
+    bits decode to, with the page clean-up of its test_cfg applied."""
+    import cv2
+    from mmengine.runner.checkpoint import save_checkpoint
+    hisdb = [1, 2, 4, 6, 8, 10, 12, 14]
+    test_cfg = dict(TEST_CFG, postprocess=dict(min_page_pixels=(0, 10**6,
+                                                                0)))
+    model_cfg = tiny_model_cfg(num_classes=3, test_cfg=test_cfg,
+                               per_bit=dict())
+    config = tmp_path / 'per_bit.py'
+    config.write_text('\n'.join(f'{k} = {v!r}' for k, v in dict(
+        default_scope='mmseg',
+        custom_imports=dict(imports=['mmseg_pixdiva'],
+                            allow_failed_imports=False),
+        model=model_cfg,
+        test_pipeline=[dict(type='LoadImageFromFile'),
+                       dict(type='PackSegInputs')]).items()))
+    model = build_tiny_model(num_classes=3, test_cfg=test_cfg,
+                             per_bit=dict())
+    with __import__('torch').no_grad():
+        # Bias the head: comment and main text on, decoration nearly on.
+        model.decode_head.conv_seg.bias.copy_(
+            __import__('torch').tensor([50., 50., 50.]))
+    ckpt = tmp_path / 'per_bit.pth'
+    save_checkpoint(dict(state_dict=model.state_dict(),
+                         meta=dict(dataset_meta=dict(label_values=hisdb))),
+                    str(ckpt))
+    pages = tmp_path / 'pages'
+    pages.mkdir()
+    cv2.imwrite(str(pages / 'a.png'),
+                np.random.default_rng(0).integers(0, 256, (40, 70, 3),
+                                                  dtype=np.uint8))
+    out = tmp_path / 'out'
+    assert infer.main([str(config), str(ckpt), str(pages), str(out),
+                       '--device', 'cpu']) == 0
+    blue = read_rgb(out / 'a.png')[..., 2]
+    # All three bits predicted; the clean-up removed decoration (too few
+    # pixels on the page): comment + main text = 10 everywhere.
+    assert set(np.unique(blue)) == {10}

@@ -183,6 +183,14 @@ class MaxSlideEncoderDecoder(EncoderDecoder):
         except TypeError as error:
             raise ValueError(f'test_cfg.postprocess: {error}') from None
 
+    @property
+    def num_output_classes(self) -> int:
+        """Classes of the predictions: the head's outputs, or with
+        ``per_bit`` the classes of ``label_values`` they decode to."""
+        if self.per_bit is not None:
+            return len(self.label_values)
+        return self.out_channels
+
     def logits_to_classes(self, logits: Tensor) -> Tensor:
         """Class indices of ``N x C x H x W`` logits (``N x H x W`` long).
 
