@@ -282,7 +282,7 @@ def _check_same_size(image_path, scan, gt_path, gt) -> None:
 
 
 # ------------------------------------------------------------------- run
-def _run(command: List[str], log_path: Path) -> float:
+def run_tool(command: List[str], log_path: Path) -> float:
     """Run one of our tools (output to the console and to ``log_path``);
     return its wall time in seconds."""
     print('\n$ ' + shlex.join(command), flush=True)
@@ -304,7 +304,7 @@ def _run(command: List[str], log_path: Path) -> float:
     return seconds
 
 
-def _checkpoint_iters(checkpoint: str) -> Optional[int]:
+def checkpoint_iters(checkpoint: str) -> Optional[int]:
     stem = Path(checkpoint).stem
     return int(stem[5:]) if stem.startswith('iter_') and \
         stem[5:].isdigit() else None
@@ -326,7 +326,7 @@ def _test(python: str, config: str, checkpoint: str, work_dir: Path,
         f'test_dataloader.dataset.data_prefix.seg_map_path={split}/gt',
         *options
     ]
-    seconds = _run(command, work_dir / 'logs' / f'test_{split}.log')
+    seconds = run_tool(command, work_dir / 'logs' / f'test_{split}.log')
     summary = json.loads((scores / 'summary.json').read_text())
     return dict(split=split, test_seconds=seconds,
                 summary_path=str(scores / 'summary.json'),
@@ -362,7 +362,7 @@ def run(args: argparse.Namespace) -> dict:
             command.append('--resume')
         if options:
             command += ['--cfg-options', *options]
-        train_seconds = _run(command, work_dir / 'logs' / 'train.log')
+        train_seconds = run_tool(command, work_dir / 'logs' / 'train.log')
         checkpoint = (train_dir / 'last_checkpoint').read_text().strip()
     print('3/3 testing on full-resolution pages', flush=True)
     splits = ['test'] + ([] if args.no_cross else [CROSS_SPLIT])
@@ -372,7 +372,7 @@ def run(args: argparse.Namespace) -> dict:
         recipe=Path(config).name,
         config=config,
         checkpoint=checkpoint,
-        iterations=_checkpoint_iters(checkpoint),
+        iterations=checkpoint_iters(checkpoint),
         train_seconds=train_seconds,
         command=reproduce_command(args),
         tests=tests)
@@ -403,11 +403,11 @@ def reproduce_command(args: argparse.Namespace) -> str:
 
 
 # ------------------------------------------------------------------ table
-def _number(value, digits: int = 4) -> str:
+def format_number(value, digits: int = 4) -> str:
     return 'NaN' if value is None else f'{value:.{digits}f}'
 
 
-def _duration(seconds) -> str:
+def format_minutes(seconds) -> str:
     if seconds is None:
         return '-'
     return f'{seconds / 60:.1f} min'
@@ -430,22 +430,22 @@ def results_markdown(results: dict) -> str:
         pages = test_names.get(test['split'], test['split'])
         lines.append(
             f"| {results['recipe']} | {pages} | "
-            f"{_duration(results.get('train_seconds'))} | "
+            f"{format_minutes(results.get('train_seconds'))} | "
             f"{iters if iters is not None else '-'} | "
-            f"{_number(mean['mean_iu'])} | "
-            + ' | '.join(_number(v) for v in iu[:4]) +
-            f" | {_number(mean['exact_match'])} | "
-            f"{_number(test['pooled']['mean_iu'])} | "
-            f"{_duration(test['test_seconds'])} | "
+            f"{format_number(mean['mean_iu'])} | "
+            + ' | '.join(format_number(v) for v in iu[:4]) +
+            f" | {format_number(mean['exact_match'])} | "
+            f"{format_number(test['pooled']['mean_iu'])} | "
+            f"{format_minutes(test['test_seconds'])} | "
             f"`{results['command']}` |")
     lines += ['', '| page | mean IU | IU ' + ' | IU '.join(CLASS_NAMES) +
               ' | exact match |', '|' + '---|' * 7]
     for test in results['tests']:
         for page in test['pages']:
             iu = list(page['iu']) + [None] * 4
-            lines.append(f"| {page['stem']} | {_number(page['mean_iu'])} | "
-                         + ' | '.join(_number(v) for v in iu[:4]) +
-                         f" | {_number(page['exact_match'])} |")
+            lines.append(f"| {page['stem']} | {format_number(page['mean_iu'])} | "
+                         + ' | '.join(format_number(v) for v in iu[:4]) +
+                         f" | {format_number(page['exact_match'])} |")
     return '\n'.join(lines) + '\n'
 
 

@@ -1,0 +1,76 @@
+# The tracked CPU recipe on real pages: the whole official DIVA-HisDB pages of
+# CSG18 and CSG863 (configs/_base_/datasets/hisdb_pages.py: 16 training
+# pages, 8 held-out validation pages, read in place from ../shared), one
+# sigmoid output per HisDB bit (comment, decoration, main text) so that
+# overlapping labels (decoration + main text = 12) are learnt as what they
+# are, at most 45 minutes of training on the 2-core CPU machine.
+#   python benchmarks/hisdb_pages.py run          (train + validation pages + table)
+# Results and commands: docs/hisdb_pages.md, docs/benchmarks.md.
+_base_ = [
+    './_base_/models/unet_tiny.py',
+    'mmseg::_base_/default_runtime.py',
+    './_base_/datasets/hisdb_pages.py',
+    './_base_/schedules/adam_iters.py',
+]
+custom_imports = dict(imports=['mmseg_pixdiva'], allow_failed_imports=False)
+crop_size = (128, 128)
+label_values = {{_base_.label_values}}
+hisdb_bits = (2, 4, 8)  # comment, decoration, main text: the head's outputs
+
+model = dict(
+    label_values=label_values,
+    per_bit=dict(bits=hisdb_bits, thresholds=(0.5, 0.5, 0.5)),
+    # Per-channel statistics (RGB) of the 16 training pages
+    # (tools/analyze_dataset.py over them).
+    data_preprocessor=dict(mean=[144.514, 137.451, 120.531],
+                           std=[74.459, 72.077, 65.165], bgr_to_rgb=True,
+                           size=crop_size),
+    # The real-page recipe's UNet: 16 channels, 5 levels (receptive field
+    # about 200 px, the context that tells a marginal comment from text).
+    backbone=dict(
+        base_channels=16,
+        num_stages=5,
+        strides=(1, 1, 1, 1, 1),
+        enc_num_convs=(2, 2, 2, 2, 2),
+        dec_num_convs=(2, 2, 2, 2),
+        downsamples=(True, True, True, True),
+        enc_dilations=(1, 1, 1, 1, 1),
+        dec_dilations=(1, 1, 1, 1)),
+    decode_head=dict(
+        in_channels=16,
+        in_index=4,
+        channels=16,
+        num_classes=len(hisdb_bits),
+        # Cross-entropy per bit plus a batch-level soft Dice per bit: the
+        # Dice term weighs decoration (0.2 % of the training pixels) as much
+        # as main text.
+        loss_decode=dict(_delete_=True, type='PerBitLoss',
+                         label_values=label_values,
+                         bits=hisdb_bits, dice_weight=1.0)),
+    test_cfg=dict(mode='slide', crop_size=crop_size, stride=(64, 64),
+                  merge='max', batch_windows=16))
+
+# About 0.5 s per step on the 2-core CPU machine: 5000 steps fit the
+# 45-minute training budget with the validations.
+max_iters = 5000
+optim_wrapper = dict(optimizer=dict(lr=2e-3))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, begin=0, end=100,
+         by_epoch=False),
+    dict(type='PolyLR', eta_min=1e-5, power=0.9, begin=100, end=max_iters,
+         by_epoch=False),
+]
+train_cfg = dict(max_iters=max_iters, val_interval=1000)
+val_cfg = dict(type='CropsValLoop')
+default_hooks = dict(
+    logger=dict(interval=100),
+    checkpoint=dict(interval=1000, max_keep_ckpts=2),
+    visualization=dict(type='ColourVisualizationHook', interval=10,
+                       train_interval=1000))
+custom_hooks = [
+    dict(type='GTFormatPredictionHook',
+         out_dir='work_dirs/hisdb_pages_cpu/predictions'),
+    dict(type='ChannelsLastHook'),
+]
+env_cfg = dict(dist_cfg=dict(backend='gloo'))
+randomness = dict(seed=0)

@@ -1,0 +1,60 @@
+# Stock OpenMMLab architecture in the tracked CPU recipe's place: ResNet-18
+# (V1c, output stride 8) + DeepLabV3+ with an FCN auxiliary head, trained
+# from scratch (no ImageNet weights: this machine cannot download them),
+# per-bit outputs, same data, schedule and 45-minute budget as
+# configs/hisdb_pages_cpu.py.
+#   python benchmarks/hisdb_pages.py run \
+#       --config configs/hisdb_pages_cpu_deeplabv3plus_r18.py \
+#       --work-dir work_dirs/hisdb_pages_deeplabv3plus_r18
+_base_ = ['./hisdb_pages_cpu.py']
+norm_cfg = dict(type='BN', requires_grad=True)
+label_values = {{_base_.label_values}}
+hisdb_bits = (2, 4, 8)
+per_bit_loss = dict(type='PerBitLoss', label_values=label_values,
+                    bits=hisdb_bits, dice_weight=1.0)
+
+model = dict(
+    pretrained=None,
+    backbone=dict(
+        _delete_=True,
+        type='ResNetV1c',
+        depth=18,
+        num_stages=4,
+        out_indices=(0, 1, 2, 3),
+        dilations=(1, 1, 2, 4),
+        strides=(1, 2, 1, 1),
+        norm_cfg=norm_cfg,
+        norm_eval=False,
+        style='pytorch',
+        contract_dilation=True),
+    decode_head=dict(
+        _delete_=True,
+        type='DepthwiseSeparableASPPHead',
+        in_channels=512,
+        in_index=3,
+        channels=128,
+        dilations=(1, 12, 24, 36),
+        c1_in_channels=64,
+        c1_channels=12,
+        dropout_ratio=0.1,
+        num_classes=len(hisdb_bits),
+        norm_cfg=norm_cfg,
+        align_corners=False,
+        loss_decode=per_bit_loss),
+    auxiliary_head=dict(
+        type='FCNHead',
+        in_channels=256,
+        in_index=2,
+        channels=64,
+        num_convs=1,
+        concat_input=False,
+        dropout_ratio=0.1,
+        num_classes=len(hisdb_bits),
+        norm_cfg=norm_cfg,
+        align_corners=False,
+        loss_decode=dict(per_bit_loss, loss_weight=0.4)))
+custom_hooks = [
+    dict(type='GTFormatPredictionHook',
+         out_dir='work_dirs/hisdb_pages_cpu_deeplabv3plus_r18/predictions'),
+    dict(type='ChannelsLastHook'),
+]
