@@ -12,7 +12,7 @@ ignores.
     python benchmarks/hisdb_pages.py run --config configs/hisdb_pages_cpu_softmax.py \\
         --work-dir work_dirs/hisdb_pages_softmax
     python benchmarks/hisdb_pages.py run --checkpoint CKPT   # score a checkpoint only
-    python benchmarks/hisdb_pages.py table                # the table of a finished run
+    python benchmarks/hisdb_pages.py table [--json-out F]  # the table of a finished run
 
 ``run``:
 
@@ -181,17 +181,25 @@ def run(args: argparse.Namespace) -> dict:
     text = json.dumps(results, indent=1) + '\n'
     atomic_write_text(work_dir / 'results.json', text)
     if args.json_out:
-        summary = {k: v for k, v in results.items()
-                   if k not in ('checkpoint', 'scores')}
-        summary['per_class_iu'] = dict(
-            zip(CLASS_NAMES, raw['all']['iu']))
-        summary['postprocess']['per_class_iu'] = dict(
-            zip(CLASS_NAMES, cleaned['all']['iu']))
-        atomic_write_text(args.json_out, json.dumps(summary, indent=1) + '\n')
+        write_summary(results, args.json_out)
     table = results_markdown(results)
     atomic_write_text(work_dir / 'results.md', table)
     print('\n' + table)
     return results
+
+
+def write_summary(results: dict, path: str) -> None:
+    """The committed summary (``docs/results/*.json``): the results
+    without the checkpoint path and per-page details, plus IU per class."""
+    summary = {k: v for k, v in results.items()
+               if k not in ('checkpoint', 'scores')}
+    scores = results['scores']
+    summary['per_class_iu'] = dict(zip(CLASS_NAMES,
+                                       scores['raw']['all']['iu']))
+    summary['postprocess'] = dict(
+        summary['postprocess'], per_class_iu=dict(
+            zip(CLASS_NAMES, scores['postprocessed']['all']['iu'])))
+    atomic_write_text(path, json.dumps(summary, indent=1) + '\n')
 
 
 def reproduce_command(args: argparse.Namespace) -> str:
@@ -251,6 +259,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                        ('table', 'print the table of a finished run')):
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument('--work-dir', default=str(DEFAULT_WORK_DIR))
+    sub.choices['table'].add_argument(
+        '--json-out', help='also write the summary JSON here')
     run_parser = sub.choices['run']
     run_parser.add_argument('--config', default=str(CONFIG))
     run_parser.add_argument('--checkpoint',
@@ -274,6 +284,8 @@ def main(argv=None) -> int:
         results = json.loads(
             (Path(args.work_dir) / 'results.json').read_text())
         print(results_markdown(results))
+        if args.json_out:
+            write_summary(results, args.json_out)
     return 0
 
 

@@ -14,7 +14,7 @@ def test_all_configs_are_collected():
     names = {path.name for path in CONFIGS}
     assert {'hisdb_unet.py', 'hisdb_real_pages_cpu.py',
             'demo_synthetic_unet.py', 'hisdb_pages_cpu.py',
-            'hisdb_pages_cpu_softmax.py'} <= names
+            'hisdb_pages_cpu_per_bit.py'} <= names
 
 
 @pytest.mark.parametrize('config', CONFIGS, ids=lambda path: path.name)

@@ -448,3 +448,28 @@ def test_real_runner_writes_pictures_panels_and_plots(tmp_path):
 def cv2_read_grey(path: Path) -> np.ndarray:
     import cv2
     return cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+
+
+def test_train_panel_decodes_a_per_bit_model_through_its_bits():
+    """A per-bit segmentor's panel shows the classes its bits decode to
+    (here: every bit on -> comment+decoration+main text, class 7), not the
+    argmax of its three outputs."""
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] /
+                           'test_models'))
+    from tiny_segmentor import build_tiny_model
+    from mmseg_pixdiva.engine.hooks.colour_visualization_hook import \
+        ColourVisualizationHook
+    model = build_tiny_model(num_classes=3, per_bit=dict())
+    model.data_preprocessor.size = (16, 16)  # pads crops, as in training
+    with torch.no_grad():
+        model.decode_head.conv_seg.bias.fill_(50.0)
+    image = torch.randint(0, 256, (3, 16, 16), dtype=torch.uint8)
+    sample = SegDataSample(metainfo=dict(img_shape=(16, 16),
+                                         ori_shape=(16, 16)))
+    sample.gt_sem_seg = PixelData(data=torch.zeros(1, 16, 16,
+                                                   dtype=torch.uint8))
+    runner = SimpleNamespace(model=model)
+    _, _, pred = ColourVisualizationHook._predict_first_crop(
+        runner, dict(inputs=[image], data_samples=[sample]))
+    assert pred.shape == (16, 16) and (pred == 7).all()
