@@ -11,7 +11,7 @@
 #       --out work_dirs/hisdb_real_pages_cpu/predictions \
 #       --show-dir work_dirs/hisdb_real_pages_cpu/pictures
 _base_ = [
-    './_base_/models/unet_tiny.py',
+    './_base_/models/unet16_5levels.py',
     'mmseg::_base_/default_runtime.py',
     './_base_/datasets/hisdb.py',
     './_base_/schedules/adam_iters.py',
@@ -27,26 +27,11 @@ crop_size = (128, 128)
 # order never depends on the split.
 label_values = [1, 2, 4, 6, 8, 10, 12, 14]
 
-# The tiny UNet with 5 levels instead of 4: every level costs about the same
-# (half the size, twice the channels), and the extra level doubles the
-# receptive field (~200 px), the context that tells a marginal comment from
-# main text at full resolution.
+# The real-page UNet (configs/_base_/models/unet16_5levels.py).
 model = dict(
     data_preprocessor=dict(mean='auto', std='auto', bgr_to_rgb=True,
                            size=crop_size),
-    backbone=dict(
-        base_channels=16,
-        num_stages=5,
-        strides=(1, 1, 1, 1, 1),
-        enc_num_convs=(2, 2, 2, 2, 2),
-        dec_num_convs=(2, 2, 2, 2),
-        downsamples=(True, True, True, True),
-        enc_dilations=(1, 1, 1, 1, 1),
-        dec_dilations=(1, 1, 1, 1)),
     decode_head=dict(
-        in_channels=16,
-        in_index=4,
-        channels=16,
         # No class weights. The evaluator's mean IU averages the per-bit IU
         # of background, comment, decoration and main text on every page,
         # and a class that is absent from a page's GT counts as IU 0 as soon

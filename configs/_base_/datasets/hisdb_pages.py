@@ -12,9 +12,8 @@
 # separately with tools/infer.py and pixdiva-evaluate.
 #
 # PIXDIVA_SHARED points at another copy of the shared folder.
-dataset_type = 'HisDBDataset'
+_base_ = ['./hisdb.py']
 data_root = '{{$PIXDIVA_SHARED:../shared}}/data/hisdb-pages'
-crop_size = (128, 128)
 # Every bit combination the GTs use, fixed so that the class order never
 # depends on which pages are listed.
 label_values = [1, 2, 4, 6, 8, 10, 12, 14]
@@ -43,65 +42,35 @@ hisdb_pages_train = [
     'e-codices_csg-0863_134_max', 'e-codices_csg-0863_142_max',
 ]
 
+# The pipelines, sampler and evaluators are DIVA-HisDB's (hisdb.py); here:
+# the folders and pages, fixed classes, and the DataLoader in the main
+# process (cropping a cached page costs far less than a step, and a worker
+# would compete with torch for the cores; a 3328x4992 page decodes in about
+# a third of a second, once per epoch with 4 of the 16 pages in memory).
+# Vertical flips, as in the real-page recipe (a page's bottom edge looks
+# like its top edge upside down).
 train_pipeline = [
-    dict(type='LoadPageCrop', crop_size=crop_size),
+    dict(type='LoadPageCrop', crop_size=(128, 128)),
     dict(type='RandomFlip', prob=0.5, direction='vertical'),
     dict(type='PackSegInputs'),
 ]
-val_pipeline = [
-    dict(type='LoadPageCrop', crop_size=crop_size),
-    dict(type='PackSegInputs'),
-]
-# Whole validation pages at full resolution: the segmentor slides windows.
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadBlueChannelAnnotations'),
-    dict(type='PackSegInputs'),
-]
-# A 3328x4992 page decodes in about a third of a second; with 16 pages and
-# 4 in memory every page is decoded once per epoch. The DataLoader runs in
-# the main process: cropping a cached page costs far less than a step, and
-# a worker would compete with torch for the cores.
+pages_dataset = dict(data_root=data_root, data_prefix=None,
+                     data_prefixes=hisdb_pages_folders,
+                     label_values=label_values)
 train_dataloader = dict(
     batch_size=8,
     num_workers=0,
     persistent_workers=False,
-    sampler=dict(type='CropsPerImageSampler', crops_per_image=200,
-                 imgs_in_memory=4),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_prefixes=hisdb_pages_folders,
-        pages=hisdb_pages_train,
-        label_values=label_values,
-        pipeline=train_pipeline))
+    sampler=dict(crops_per_image=200),
+    dataset=dict(pages_dataset, pages=hisdb_pages_train,
+                 pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=8,
     num_workers=0,
     persistent_workers=False,
-    sampler=dict(type='CropsPerImageSampler', crops_per_image=40,
-                 imgs_in_memory=4, shuffle=False, fixed_seed=0),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_prefixes=hisdb_pages_folders,
-        pages=hisdb_pages_val,
-        label_values=label_values,
-        pipeline=val_pipeline))
+    sampler=dict(crops_per_image=40),
+    dataset=dict(pages_dataset, pages=hisdb_pages_val))
+# Whole validation pages at full resolution: the segmentor slides windows.
 test_dataloader = dict(
-    batch_size=1,
     num_workers=0,
-    persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_prefixes=hisdb_pages_folders,
-        pages=hisdb_pages_val,
-        label_values=label_values,
-        pipeline=test_pipeline))
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
-test_evaluator = [
-    dict(type='DIVALayoutMetric'),
-    dict(type='IoUMetric', iou_metrics=['mIoU']),
-]
+    dataset=dict(pages_dataset, pages=hisdb_pages_val))
