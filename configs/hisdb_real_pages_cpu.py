@@ -14,7 +14,7 @@ _base_ = [
     './_base_/models/unet16_5levels.py',
     'mmseg::_base_/default_runtime.py',
     './_base_/datasets/hisdb.py',
-    './_base_/schedules/adam_iters.py',
+    './_base_/schedules/adam_poly_5k.py',
 ]
 custom_imports = dict(imports=['mmseg_pixdiva'], allow_failed_imports=False)
 
@@ -81,24 +81,9 @@ test_evaluator = [
     dict(type='IoUMetric', iou_metrics=['mIoU']),
 ]
 
-# About 0.26-0.31 s per iteration on the 2 cores of the development machine
-# with channels-last weights (0.38-0.40 s without) when nothing else runs:
-# 5000 iterations (40000 crops of 128x128, ~22 times the pixels of the
-# training bands) took 27-29 minutes with start-up and 10 short
-# validations. To shorten, override both train_cfg.max_iters and
-# param_scheduler.1.end.
-max_iters = 5000
-optim_wrapper = dict(optimizer=dict(lr=2e-3))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, begin=0, end=100,
-         by_epoch=False),
-    dict(type='PolyLR', eta_min=1e-5, power=0.9, begin=100, end=max_iters,
-         by_epoch=False),
-]
-train_cfg = dict(max_iters=max_iters, val_interval=500)
-# mmengine's ValLoop would score only len(dataset) = 2 of the 80 validation
-# crops; CropsValLoop scores all of them.
-val_cfg = dict(type='CropsValLoop')
+# 5000 iterations (configs/_base_/schedules/adam_poly_5k.py): 40000 crops of
+# 128x128, ~22 times the pixels of the training bands.
+train_cfg = dict(val_interval=500)
 default_hooks = dict(
     logger=dict(interval=50),
     checkpoint=dict(interval=500, max_keep_ckpts=2),
