@@ -34,3 +34,9 @@ def test_postprocess_needs_label_values():
         build_tiny_model(label_values=[1, 2, 4, 6, 8],
                          test_cfg=dict(mode='whole',
                                        postprocess=dict(area=(1, 1, 1))))
+
+
+def test_label_values_must_match_a_softmax_head():
+    with pytest.raises(ValueError, match='8 classes but the decode head has 5'):
+        build_tiny_model(num_classes=5,
+                         label_values=[1, 2, 4, 6, 8, 10, 12, 14])

@@ -122,6 +122,12 @@ class MaxSlideEncoderDecoder(EncoderDecoder):
         self.per_bit = None
         if per_bit is not None:
             self._init_per_bit(dict(per_bit))
+        elif self.label_values is not None and self.out_channels > 1 and \
+                self.out_channels != len(self.label_values):
+            raise ValueError(
+                f'label_values {self.label_values} name '
+                f'{len(self.label_values)} classes but the decode head has '
+                f'{self.out_channels} outputs')
         if isinstance(self.test_cfg, dict) and \
                 not isinstance(self.test_cfg, ConfigDict):
             # A config file gives a ConfigDict; a plain dict (built in
