@@ -33,6 +33,17 @@ from mmseg_pixdiva.utils.errors import (InputError,  # noqa: E402
                                         exit_on_input_error)
 
 
+def non_negative_int(text: str) -> int:
+    """argparse type: an integer >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'{text!r} is not an integer')
+    if value < 0:
+        raise argparse.ArgumentTypeError(f'{value} is negative')
+    return value
+
+
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     from mmseg_pixdiva.evaluation.region_filter_tuning import (
         DEFAULT_GROUP_DISTANCES, DEFAULT_MIN_AREAS, DEFAULT_MIN_PAGE_PIXELS)
@@ -50,11 +61,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--bits', type=int, nargs='+', default=[2, 4, 8],
                         help='class bits to filter (default: HisDB comment, '
                         'decoration, main text)')
-    parser.add_argument('--min-areas', type=int, nargs='+',
+    parser.add_argument('--min-areas', type=non_negative_int, nargs='+',
                         default=list(DEFAULT_MIN_AREAS))
-    parser.add_argument('--min-page-pixels', type=int, nargs='+',
+    parser.add_argument('--min-page-pixels', type=non_negative_int, nargs='+',
                         default=list(DEFAULT_MIN_PAGE_PIXELS))
-    parser.add_argument('--group-distances', type=int, nargs='+',
+    parser.add_argument('--group-distances', type=non_negative_int, nargs='+',
                         default=list(DEFAULT_GROUP_DISTANCES))
     return parser.parse_args(argv)
 

@@ -70,3 +70,11 @@ def test_a_prediction_without_gt_is_named(folders):
     assert result.returncode == 2
     assert 'extra' in result.stderr and 'Traceback' not in result.stderr
     assert not (folders / 'r.json').exists()
+
+
+def test_a_negative_candidate_is_a_usage_error(folders):
+    result = _run('--gt-dir', folders / 'gt', '--prediction-dir',
+                  folders / 'pred', '--min-areas', 0, -5)
+    assert result.returncode == 2
+    assert '-5 is negative' in result.stderr
+    assert 'Traceback' not in result.stderr
