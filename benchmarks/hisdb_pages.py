@@ -9,8 +9,8 @@ written under the work folder (default ``work_dirs/hisdb_pages``), which git
 ignores.
 
     python benchmarks/hisdb_pages.py run                  # the tracked CPU recipe
-    python benchmarks/hisdb_pages.py run --config configs/hisdb_pages_cpu_softmax.py \\
-        --work-dir work_dirs/hisdb_pages_softmax
+    python benchmarks/hisdb_pages.py run --config configs/hisdb_pages_cpu.py \\
+        --work-dir work_dirs/hisdb_pages_unet
     python benchmarks/hisdb_pages.py run --checkpoint CKPT   # score a checkpoint only
     python benchmarks/hisdb_pages.py table [--json-out F]  # the table of a finished run
 
@@ -47,7 +47,7 @@ from real_pages import (checkpoint_iters, format_minutes,  # noqa: E402
                         format_number, run_tool)
 
 DEFAULT_WORK_DIR = ROOT / 'work_dirs' / 'hisdb_pages'
-CONFIG = ROOT / 'configs' / 'hisdb_pages_cpu.py'
+CONFIG = ROOT / 'configs' / 'hisdb_pages_cpu_segformer_b0.py'
 #: Evaluator classes (bit order).
 CLASS_NAMES = ('background', 'comment', 'decoration', 'main text')
 

@@ -1,11 +1,11 @@
-# The tracked CPU recipe on real pages: the whole official DIVA-HisDB pages of
-# CSG18 and CSG863 (configs/_base_/datasets/hisdb_pages.py: 16 training
-# pages, 8 held-out validation pages, read in place from ../shared), the
-# real-page UNet with one softmax over the eight HisDB bit combinations, at
-# most 45 minutes of training on the 2-core CPU machine, and the page
-# clean-up chosen on the validation pages.
-#   python benchmarks/hisdb_pages.py run          (train + validation pages + table)
-# Results and commands: docs/hisdb_pages.md, docs/benchmarks.md.
+# The UNet recipe on real pages: the whole official DIVA-HisDB pages of CSG18
+# and CSG863 (configs/_base_/datasets/hisdb_pages.py: 16 training pages, 8
+# held-out validation pages, read in place from ../shared), the real-page
+# UNet with one softmax over the eight HisDB bit combinations, at most 45
+# minutes of training on the 2-core CPU machine, and the page clean-up chosen
+# on the validation pages. The base of the other official-page recipes; the
+# tracked one is configs/hisdb_pages_cpu_segformer_b0.py (docs/benchmarks.md).
+#   python benchmarks/hisdb_pages.py run --config configs/hisdb_pages_cpu.py
 _base_ = [
     './_base_/models/unet16_5levels.py',
     'mmseg::_base_/default_runtime.py',

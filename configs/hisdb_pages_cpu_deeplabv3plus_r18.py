@@ -1,4 +1,4 @@
-# Stock OpenMMLab architecture in the tracked CPU recipe's place: ResNet-18
+# Stock OpenMMLab architecture in the UNet recipe's place: ResNet-18
 # (V1c, output stride 8) + DeepLabV3+ with an FCN auxiliary head, trained
 # from scratch (no ImageNet weights: this machine cannot download them),
 # one softmax over the eight bit combinations, same data, schedule and
@@ -51,7 +51,7 @@ model = dict(
         norm_cfg=norm_cfg,
         align_corners=False,
         loss_decode=dict(cross_entropy, loss_weight=0.4)),
-    # The tracked recipe's clean-up was chosen for its UNet.
+    # The UNet recipe's clean-up was chosen for the UNet.
     test_cfg=dict(postprocess=None))
 custom_hooks = [
     dict(type='GTFormatPredictionHook',

@@ -1,5 +1,5 @@
 # The per-bit side of the softmax-vs-per-bit comparison (docs/benchmarks.md):
-# the tracked CPU recipe (configs/hisdb_pages_cpu.py) with one sigmoid output
+# the UNet recipe (configs/hisdb_pages_cpu.py) with one sigmoid output
 # per HisDB bit (comment, decoration, main text) instead of a softmax over
 # their eight combinations: cross-entropy per bit plus a batch soft Dice per
 # bit, same data, model, schedule and 45-minute budget.
@@ -16,7 +16,7 @@ model = dict(
         loss_decode=dict(_delete_=True, type='PerBitLoss',
                          label_values=label_values, bits=hisdb_bits,
                          dice_weight=1.0)),
-    # Not tuned for this model: the softmax recipe's clean-up is off.
+    # The UNet recipe's clean-up was chosen for its softmax model.
     test_cfg=dict(postprocess=None))
 custom_hooks = [
     dict(type='GTFormatPredictionHook',

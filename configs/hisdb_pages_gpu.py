@@ -1,5 +1,5 @@
 # The GPU recipe at the size the DIVA-HisDB literature uses: DeepDIVA's UNet
-# width (64 channels, here 5 levels), 256 px crops, the tracked recipe's
+# width (64 channels, here 5 levels), 256 px crops, the UNet recipe's
 # softmax head, the same 16 training pages and 8 validation pages of CSG18
 # and CSG863 (configs/_base_/datasets/hisdb_pages.py), 40000 iterations of
 # batch 16.
