@@ -6,6 +6,13 @@ class), and with ``--gt-dir`` also ``<stem>_gt.png`` and the DIVA layout
 evaluator's error map ``<stem>_errors.png``; with ``--image-dir`` and
 ``--overlay`` also ``<stem>_overlay.png``; plus one ``legend.png``.
 
+Every page's GT and scan are found, and every output checked, before the
+first picture is drawn: an output folder that is an input folder, an
+output that is an input, and an existing file that this tool did not
+write (its pictures carry a PNG ``Software`` text) are refused, exit
+status 2. A page that fails while being drawn is named; the others are
+still written, exit status 1.
+
 Examples::
 
     # predictions of a DIVA-HisDB model, with error maps and overlays
@@ -20,7 +27,7 @@ Examples::
 import argparse
 import sys
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import List, NamedTuple, Optional, Sequence
 
 # Runnable as `python tools/visualize.py` from a checkout.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -29,12 +36,19 @@ from mmseg_pixdiva.datasets.encoding import (  # noqa: E402
     decode_gt, hisdb_class_name)
 from mmseg_pixdiva.datasets.pairing import IMAGE_SUFFIXES  # noqa: E402
 from mmseg_pixdiva.utils.atomic import atomic_write_image  # noqa: E402
+from mmseg_pixdiva.utils.errors import (  # noqa: E402
+    UsageError, exit_on_input_error)
+from mmseg_pixdiva.utils.output_guard import (  # noqa: E402
+    refuse_foreign_files, refuse_input_folders, refuse_inputs)
 from mmseg_pixdiva.visualization import (  # noqa: E402
-    is_bit_flag_encoding, legend_image, page_pictures, read_rgb,
-    resolve_palette, write_page_pictures)
+    PICTURE_SOFTWARE, is_bit_flag_encoding, is_picture_file, legend_image,
+    page_pictures, picture_path, read_rgb, resolve_palette,
+    write_page_pictures)
 
 #: Every combination of the four DIVA-HisDB bits (blue 1..15).
 HISDB_ALL_VALUES = list(range(1, 16))
+#: The legend of the run's classes, written beside the pictures.
+LEGEND = 'legend.png'
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -86,7 +100,7 @@ def collect_inputs(inputs: Sequence[str]) -> List[Path]:
     for path in files:
         stem = path.stem
         if stem in by_stem and by_stem[stem] != path:
-            raise ValueError(f'{by_stem[stem]} and {path} have the same page '
+            raise UsageError(f'{by_stem[stem]} and {path} have the same page '
                              'name; their pictures would overwrite each '
                              'other. Visualise them into separate folders')
         by_stem[stem] = path
@@ -131,7 +145,7 @@ def class_setup(args: argparse.Namespace):
     hisdb = args.hisdb or is_bit_flag_encoding(label_values)
     if args.classes is not None:
         if len(args.classes) != len(label_values):
-            raise ValueError(f'{len(args.classes)} class names for '
+            raise UsageError(f'{len(args.classes)} class names for '
                              f'{len(label_values)} label values')
         names = list(args.classes)
     elif hisdb:
@@ -143,24 +157,78 @@ def class_setup(args: argparse.Namespace):
     return label_values, names, palette, hisdb
 
 
-def visualize_file(path: Path, args: argparse.Namespace, label_values,
+class PagePlan(NamedTuple):
+    """What one input page needs and will write (known before any work)."""
+    path: Path
+    gt_path: Optional[Path]
+    scan_path: Optional[Path]
+    outputs: List[Path]
+
+
+def plan_pages(files: Sequence[Path], args: argparse.Namespace,
+               error_map: bool) -> List[PagePlan]:
+    """Find every page's GT and scan and name its pictures.
+
+    Raises:
+        FileNotFoundError: Listing every page without its GT or scan.
+    """
+    plans, missing = [], []
+    for path in files:
+        gt_path = scan_path = None
+        kinds = ['pred']
+        if args.gt_dir:
+            gt_path = find_partner(path.stem, Path(args.gt_dir), ('.png', ),
+                                   exclude=path)
+            if gt_path is None:
+                missing.append(f'{path}: no GT for it in {args.gt_dir}')
+            kinds += ['gt', 'errors'] if error_map else ['gt']
+        if args.overlay and args.image_dir:
+            scan_path = find_partner(path.stem, Path(args.image_dir),
+                                     IMAGE_SUFFIXES, exclude=path)
+            if scan_path is None:
+                missing.append(f'{path}: no scan for it in {args.image_dir}')
+            kinds.append('overlay')
+        outputs = [picture_path(args.out_dir, path.stem, kind)
+                   for kind in kinds]
+        plans.append(PagePlan(path, gt_path, scan_path, outputs))
+    if missing:
+        raise FileNotFoundError('\n  '.join(
+            [f'{len(missing)} page(s) lack a partner (nothing written):'] +
+            missing))
+    return plans
+
+
+def check_outputs(plans: Sequence[PagePlan], args: argparse.Namespace
+                  ) -> List[Path]:
+    """Every output of the run, checked against its inputs.
+
+    Refused: an output folder that is an input folder (its pictures would
+    be read as inputs by the next run, and ``a_pred.png`` of page ``a``
+    would replace an input of that name), an output that is an input file,
+    and an existing file that is not a picture this tool wrote.
+    """
+    out_dir = Path(args.out_dir)
+    inputs = []
+    for plan in plans:
+        inputs += [('input', plan.path), ('GT', plan.gt_path),
+                   ('scan', plan.scan_path)]
+    folders = [('input', plan.path.parent) for plan in plans]
+    folders += [('GT', args.gt_dir), ('scan', args.image_dir)]
+    refuse_input_folders(out_dir, folders)
+    outputs = [out_dir / LEGEND] + [out for plan in plans
+                                    for out in plan.outputs]
+    refuse_inputs(outputs, inputs)
+    refuse_foreign_files(outputs, is_picture_file, 'tools/visualize.py')
+    return outputs
+
+
+def visualize_page(plan: PagePlan, args: argparse.Namespace, label_values,
                    palette, error_map: bool) -> List[Path]:
     """Write the pictures of one GT-format PNG; return the written files."""
+    path = plan.path
     pred = decode_gt(read_rgb(path), label_values, filename=str(path))
-    gt_rgb = scan = None
-    if args.gt_dir:
-        gt_path = find_partner(path.stem, Path(args.gt_dir), ('.png', ),
-                               exclude=path)
-        if gt_path is None:
-            raise FileNotFoundError(f'{path}: no GT for it in {args.gt_dir}')
-        gt_rgb = read_rgb(gt_path)
-    if args.overlay and args.image_dir:
-        image_path = find_partner(path.stem, Path(args.image_dir),
-                                  IMAGE_SUFFIXES, exclude=path)
-        if image_path is None:
-            raise FileNotFoundError(
-                f'{path}: no scan for it in {args.image_dir}')
-        scan = read_rgb(image_path)
+    gt_rgb = read_rgb(plan.gt_path) if plan.gt_path else None
+    scan = read_rgb(plan.scan_path) if plan.scan_path else None
     pictures = page_pictures(pred, palette, label_values, gt_rgb=gt_rgb,
                              scan=scan, error_map=error_map,
                              overlay=args.overlay, filename=str(path))
@@ -168,40 +236,39 @@ def visualize_file(path: Path, args: argparse.Namespace, label_values,
                                     args.compression).values())
 
 
+@exit_on_input_error
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Exit status: 0 done, 2 bad input (nothing written), 1 some pages
+    failed while being drawn (the others are written)."""
     args = parse_args(argv)
     if args.overlay and not args.image_dir:
-        print('error: --overlay needs --image-dir', file=sys.stderr)
-        return 2
+        raise UsageError('--overlay needs --image-dir')
     for folder in (args.gt_dir, args.image_dir):
         if folder and not Path(folder).is_dir():
-            print(f'error: {folder}: no such folder', file=sys.stderr)
-            return 2
-    try:
-        files = collect_inputs(args.inputs)
-        label_values, names, palette, hisdb = class_setup(args)
-    except (FileNotFoundError, ValueError) as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 2
+            raise FileNotFoundError(f'{folder}: no such folder')
+    files = collect_inputs(args.inputs)
+    label_values, names, palette, hisdb = class_setup(args)
     error_map = not args.no_errors and is_bit_flag_encoding(label_values)
+    plans = plan_pages(files, args, error_map)
+    check_outputs(plans, args)
     out_dir = Path(args.out_dir)
     try:
-        atomic_write_image(out_dir / 'legend.png',
+        atomic_write_image(out_dir / LEGEND,
                            legend_image(names, palette, label_values,
-                                        title='Classes'))
+                                        title='Classes'),
+                           software=PICTURE_SOFTWARE)
     except OSError as error:
-        print(f'error: {out_dir}: cannot write the pictures there ({error})',
-              file=sys.stderr)
-        return 2
+        raise UsageError(f'{out_dir}: cannot write the pictures there '
+                         f'({error})') from None
     progress = None
-    if len(files) > 1:
+    if len(plans) > 1:
         from mmengine.utils import ProgressBar
-        progress = ProgressBar(len(files), file=sys.stdout)
+        progress = ProgressBar(len(plans), file=sys.stdout)
     failures = []
     written = 0
-    for path in files:
+    for plan in plans:
         try:
-            written += len(visualize_file(path, args, label_values, palette,
+            written += len(visualize_page(plan, args, label_values, palette,
                                           error_map))
         except (OSError, ValueError) as error:
             # One bad page must not lose the others; report all at the end.
@@ -210,8 +277,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             progress.update()
     if progress is not None:
         print()
-    print(f'{written} pictures of {len(files) - len(failures)} page(s) and '
-          f'legend.png written to {out_dir}')
+    print(f'{written} pictures of {len(plans) - len(failures)} page(s) and '
+          f'{LEGEND} written to {out_dir}')
     for failure in failures:
         print(f'error: {failure}', file=sys.stderr)
     return 1 if failures else 0

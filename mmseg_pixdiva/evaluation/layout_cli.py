@@ -20,9 +20,12 @@ Folder mode::
 pairs pages by file stem, shows progress, and writes ``DIR/pages.csv`` (one
 row per page) and ``DIR/summary.json`` (per-page scores, their mean over
 pages and the pooled scores: all pages counted as one image). The tool's
-own outputs (``*.visualization.png``, ``*.overlay.png``) in the prediction
-folder are not taken for predictions; if any page fails, no file is
-written or replaced.
+own outputs (``*.visualization.png``, ``*.overlay.png``) are not taken for
+GTs or predictions; if any page fails, no file is written or replaced.
+
+Before anything is read, every output is checked: one that is an input
+(``--json gt.png``) or an existing file this tool did not write is
+refused (exit status 2).
 
 Imports numpy and OpenCV only (no torch, no mmseg) so that it starts fast.
 Every output file is written atomically, after all inputs were read.
@@ -38,6 +41,8 @@ from . import layout_analysis as la
 from . import layout_io as lio
 from . import layout_report as report
 from ..utils.atomic import atomic_path, atomic_write_bytes, atomic_write_text
+from ..utils.errors import INPUT_ERRORS
+from ..utils.output_guard import refuse_foreign_files, refuse_inputs
 
 SUMMARY_JSON = report.SUMMARY_JSON
 VISUALIZATION_SUFFIX = '.visualization.png'
@@ -187,11 +192,37 @@ def render_overlay(indices, original_path: str, gt_path: str) -> bytes:
     return lio.encode_png(page_bgr)
 
 
-def run_single(args: argparse.Namespace) -> int:
+def is_own_output(path: Path) -> bool:
+    """Whether an existing file is one this tool writes (an earlier run's
+    picture or report), which a new run may replace."""
+    return path.name.endswith(OUTPUT_SUFFIXES) or \
+        report.is_report_file(path)
+
+
+def single_outputs(args: argparse.Namespace) -> List[Path]:
+    """Every file a single-page run will write (known before reading)."""
+    outputs = [Path(args.json)] if args.json else []
+    out_dir = Path(args.out_dir or Path(args.prediction).parent)
+    stem = lio.stem_of(args.prediction)
+    if not args.no_visualization:
+        outputs.append(out_dir / (stem + VISUALIZATION_SUFFIX))
+        if args.original:
+            outputs.append(out_dir / (stem + OVERLAY_SUFFIX))
+    return outputs
+
+
+def run_single(args: argparse.Namespace, parser: argparse.ArgumentParser
+               ) -> int:
     for flag, value in (('--gt', args.gt), ('--prediction', args.prediction)):
         if not value:
-            raise SystemExit(f'pixdiva-evaluate: error: {flag} is required '
-                             f'(or use --gt-dir/--prediction-dir)')
+            parser.error(f'{flag} is required (or use --gt-dir/'
+                         f'--prediction-dir)')
+    # Before any work: an output that is an input (--json gt.png) would
+    # replace it.
+    outputs = single_outputs(args)
+    refuse_inputs(outputs, [('GT', args.gt), ('prediction', args.prediction),
+                            ('original page', args.original)])
+    refuse_foreign_files(outputs, is_own_output, 'pixdiva-evaluate')
     scores, _, files = evaluate_page(args.gt, args.prediction, args.jobs,
                                      not args.no_visualization,
                                      args.original)
@@ -229,7 +260,7 @@ def list_images(folder: str, role: str,
             messages).
         skip_outputs (bool): Skip files named like this tool's own outputs
             (:data:`OUTPUT_SUFFIXES`), which it writes into the prediction
-            folder by default.
+            folder by default (or any other output folder).
 
     Returns:
         dict: ``{stem: path}``.
@@ -306,19 +337,39 @@ def preflight(pairs: Sequence[Tuple[str, str, str]]) -> None:
             '\n  '.join(problems))
 
 
-def run_folder(args: argparse.Namespace) -> int:
+def folder_outputs(args: argparse.Namespace,
+                   pairs: Sequence[Tuple[str, str, str]],
+                   originals: Dict[str, str]) -> List[Path]:
+    """Every file a folder run will write."""
+    out_dir = Path(args.out_dir)
+    outputs = [out_dir / report.PAGES_CSV,
+               Path(args.json) if args.json else out_dir / SUMMARY_JSON]
+    if not args.no_visualization:
+        for stem, _, _ in pairs:
+            outputs.append(out_dir / (stem + VISUALIZATION_SUFFIX))
+            if stem in originals:
+                outputs.append(out_dir / (stem + OVERLAY_SUFFIX))
+    return outputs
+
+
+def run_folder(args: argparse.Namespace,
+               parser: argparse.ArgumentParser) -> int:
     if not (args.gt_dir and args.prediction_dir):
-        raise SystemExit('pixdiva-evaluate: error: folder mode needs both '
-                         '--gt-dir and --prediction-dir')
+        parser.error('folder mode needs both --gt-dir and --prediction-dir')
     if not args.out_dir:
-        raise SystemExit('pixdiva-evaluate: error: folder mode needs '
-                         '--out-dir')
+        parser.error('folder mode needs --out-dir')
     pairs = pair_by_stem(
-        list_images(args.gt_dir, 'GT'),
+        list_images(args.gt_dir, 'GT', skip_outputs=True),
         list_images(args.prediction_dir, 'prediction', skip_outputs=True),
         args.skip_unpaired)
     originals = list_images(args.original_dir, 'original') \
         if args.original_dir else {}
+    inputs = [(role, path) for _, gt, pred in pairs
+              for role, path in (('GT', gt), ('prediction', pred))]
+    inputs += [('original page', path) for path in originals.values()]
+    outputs = folder_outputs(args, pairs, originals)
+    refuse_inputs(outputs, inputs)
+    refuse_foreign_files(outputs, is_own_output, 'pixdiva-evaluate')
     preflight(pairs)
     out_dir = Path(args.out_dir)
     out_dir_existed = out_dir.exists()
@@ -366,19 +417,23 @@ def run_folder(args: argparse.Namespace) -> int:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Console entry point; returns the exit status (0 ok, 1 bad input)."""
-    args = build_parser().parse_args(argv)
+    """Console entry point; returns the exit status: 0 done, 2 bad input
+    (usage, unreadable or mismatched files, an output that is an input),
+    1 a failure while working (e.g. an output that cannot be written)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.jobs < 1:
-        raise SystemExit('pixdiva-evaluate: error: --jobs must be >= 1')
+        parser.error('--jobs must be >= 1')
     folder_mode = bool(args.gt_dir or args.prediction_dir)
     if folder_mode and (args.gt or args.prediction):
-        raise SystemExit('pixdiva-evaluate: error: use either --gt/'
-                         '--prediction or --gt-dir/--prediction-dir')
+        parser.error('use either --gt/--prediction or --gt-dir/'
+                     '--prediction-dir')
     try:
-        return run_folder(args) if folder_mode else run_single(args)
-    except lio.LayoutInputError as error:
+        return run_folder(args, parser) if folder_mode else \
+            run_single(args, parser)
+    except INPUT_ERRORS as error:
         print(f'pixdiva-evaluate: error: {error}', file=sys.stderr)
-        return 1
+        return 2
     except OSError as error:
         print(f'pixdiva-evaluate: error: {error}', file=sys.stderr)
         return 1

@@ -48,6 +48,29 @@ def summary_record(page_scores: Sequence[Dict[str, object]],
     return summary
 
 
+#: First columns of :func:`csv_text`'s header.
+CSV_HEADER_START = 'stem,gt,prediction,num_classes,num_pixels'
+
+
+def is_report_file(path) -> bool:
+    """Whether ``path`` holds a report these functions wrote: a page record
+    or summary (JSON) or a per-page CSV. Tools replace only such files (an
+    earlier run's), never a user's file that happens to have the name.
+
+    Args:
+        path (str | Path): An existing file.
+    """
+    try:
+        with open(path, encoding='utf-8') as f:
+            if str(path).lower().endswith('.csv'):
+                return f.readline().startswith(CSV_HEADER_START)
+            data = json.load(f)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(data, dict) and (
+        'per_class' in data or 'mean_of_pages' in data)
+
+
 def dumps_json(data: object) -> str:
     """Strict JSON text (raises on NaN: convert it to None first)."""
     return json.dumps(data, indent=1, allow_nan=False) + '\n'
@@ -57,7 +80,7 @@ def csv_text(rows: Sequence[Dict[str, object]]) -> str:
     """Per-page CSV: one row per page record; per-class columns ``iu_0``,
     ``iu_1``, ... (index = class bit); an empty cell is NaN."""
     num_classes = max((len(r['per_class']['iu']) for r in rows), default=0)
-    header = ['stem', 'gt', 'prediction', 'num_classes', 'num_pixels']
+    header = CSV_HEADER_START.split(',')
     header += list(la.SCORE_KEYS)
     header += [f'{key}_{c}' for key in la.PER_CLASS_KEYS
                for c in range(num_classes)]

@@ -7,9 +7,11 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
-from typing import Iterator, Union
+from typing import Iterator, Optional, Union
 
 import numpy as np
+
+from .png_text import with_text
 
 PathLike = Union[str, os.PathLike]
 
@@ -57,7 +59,8 @@ def atomic_write_text(path: PathLike, text: str) -> None:
 
 
 def atomic_write_image(path: PathLike, rgb: np.ndarray,
-                       compression: int = 3) -> None:
+                       compression: int = 3,
+                       software: Optional[str] = None) -> None:
     """Encode an RGB (or grey) uint8 image by the suffix of ``path`` and
     write it atomically.
 
@@ -66,6 +69,9 @@ def atomic_write_image(path: PathLike, rgb: np.ndarray,
         rgb (np.ndarray): ``HxWx3`` RGB or ``HxW`` grey, uint8.
         compression (int): PNG compression level (0-9); 3 is a good
             speed/size balance for label images.
+        software (str, optional): PNG only: recorded as the file's
+            ``Software`` text, so that the tool can recognise its own
+            output later (:mod:`.png_text`).
     """
     import cv2  # local: keeps `import mmseg_pixdiva.utils` light
     image = rgb[..., ::-1] if rgb.ndim == 3 else rgb  # OpenCV wants BGR
@@ -75,4 +81,7 @@ def atomic_write_image(path: PathLike, rgb: np.ndarray,
     ok, encoded = cv2.imencode(suffix, np.ascontiguousarray(image), params)
     if not ok:
         raise OSError(f'could not encode image for {path}')
-    atomic_write_bytes(path, encoded.tobytes())
+    data = encoded.tobytes()
+    if software is not None and suffix == '.png':
+        data = with_text(data, 'Software', software)
+    atomic_write_bytes(path, data)

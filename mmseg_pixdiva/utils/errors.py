@@ -14,6 +14,11 @@ class InputError(Exception):
     """
 
 
+class UsageError(InputError, ValueError):
+    """Arguments that cannot work together or name something unusable
+    (e.g. two class names for three label values)."""
+
+
 #: What the tools report as input errors: ours, and the built-in ones that
 #: name the missing path.
 INPUT_ERRORS = (InputError, FileNotFoundError, NotADirectoryError)

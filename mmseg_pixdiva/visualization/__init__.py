@@ -5,9 +5,10 @@ from .colour import (IGNORE_COLOUR, blend, colourize, distinct_palette,
 from .confusion import confusion_matrix, iou_from_confusion, row_normalise
 from .io import decode_rgb, read_rgb
 from .legend import legend_image
-from .page import (PICTURE_KINDS, PageSizeError, check_same_size,
-                   error_picture, overlay_picture, page_pictures,
-                   picture_path, write_page_pictures)
+from .page import (PICTURE_KINDS, PICTURE_SOFTWARE, PageSizeError,
+                   check_same_size, error_picture, is_picture_file,
+                   overlay_picture, page_pictures, picture_path,
+                   write_page_pictures)
 from .panel import (fit_size, page_panel, resize_image, resize_labels,
                     side_by_side)
 from .plots import (confusion_matrix_figure, confusion_matrix_image,
@@ -18,8 +19,8 @@ __all__ = [
     'is_bit_flag_encoding', 'palette_lut', 'resolve_palette',
     'confusion_matrix', 'iou_from_confusion', 'row_normalise', 'decode_rgb',
     'read_rgb', 'legend_image',
-    'PICTURE_KINDS', 'PageSizeError', 'check_same_size', 'error_picture',
-    'overlay_picture', 'page_pictures', 'picture_path', 'write_page_pictures',
+    'PICTURE_KINDS', 'PICTURE_SOFTWARE', 'PageSizeError', 'check_same_size',
+    'error_picture', 'is_picture_file', 'overlay_picture', 'page_pictures', 'picture_path', 'write_page_pictures',
     'fit_size', 'page_panel', 'resize_image', 'resize_labels', 'side_by_side',
     'confusion_matrix_figure', 'confusion_matrix_image', 'figure_to_rgb',
     'iou_bar_chart'

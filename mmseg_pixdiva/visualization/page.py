@@ -9,11 +9,15 @@ import numpy as np
 from mmseg_pixdiva.datasets.encoding import classes_to_gt_rgb, decode_gt
 from mmseg_pixdiva.utils.atomic import atomic_write_image
 from mmseg_pixdiva.utils.errors import InputError
+from mmseg_pixdiva.utils.png_text import read_text
 
 from .colour import blend, colourize
 
 #: Order and file-name suffixes of the pictures of a page.
 PICTURE_KINDS = ('pred', 'gt', 'errors', 'overlay')
+#: The ``Software`` text of every picture and legend written here: a rerun
+#: replaces such files, never a user's file of the same name.
+PICTURE_SOFTWARE = 'mmseg_pixdiva pictures'
 
 
 class PageSizeError(InputError, ValueError):
@@ -25,16 +29,21 @@ def check_same_size(expected: Sequence[int], actual: Sequence[int],
     """Raise :class:`PageSizeError` naming the file if two sizes differ.
 
     Args:
-        expected (Sequence[int]): ``(height, width)`` of the reference.
-        actual (Sequence[int]): ``(height, width)`` to check.
-        what (str): What is compared, e.g. ``'prediction vs GT'``.
-        filename (str, optional): The page, named in the message.
+        expected (Sequence[int]): Shape ``(height, width, ...)`` of the
+            prediction (the reference).
+        actual (Sequence[int]): Shape ``(height, width, ...)`` of the
+            other image.
+        what (str): What the other image is, e.g. ``'GT'`` or
+            ``'scan data/page.jpg'``.
+        filename (str, optional): The prediction, named in the message.
     """
     expected, actual = tuple(expected[:2]), tuple(actual[:2])
     if expected != actual:
+        # Sizes as WxH, as in the evaluator's messages.
         raise PageSizeError(
-            f'{filename or "page"}: {what}: size {actual[0]}x{actual[1]} '
-            f'(HxW) but {expected[0]}x{expected[1]} expected')
+            f'{filename or "page"}: the {what} is {actual[1]}x{actual[0]} '
+            f'but the prediction is {expected[1]}x{expected[0]} (WxH); '
+            'they must have the same size')
 
 
 def error_picture(gt_rgb: np.ndarray, pred_classes: np.ndarray,
@@ -120,8 +129,7 @@ def page_pictures(pred: np.ndarray,
     for other, what in ((gt_rgb, 'GT'), (gt_classes, 'GT classes'),
                         (scan, 'scan')):
         if other is not None:
-            check_same_size(pred.shape, other.shape, f'{what} vs prediction',
-                            filename)
+            check_same_size(pred.shape, other.shape, what, filename)
     pictures = {'pred': colourize(pred, palette)}
     if colour_gt and gt_classes is None and gt_rgb is not None \
             and label_values is not None:
@@ -134,6 +142,12 @@ def page_pictures(pred: np.ndarray,
         pictures['overlay'] = overlay_picture(
             scan, pictures.get('errors'), pictures['pred'], overlay_alpha)
     return pictures
+
+
+def is_picture_file(path) -> bool:
+    """Whether the file at ``path`` is a picture or legend this package
+    wrote (its PNG ``Software`` text is :data:`PICTURE_SOFTWARE`)."""
+    return read_text(path).get('Software') == PICTURE_SOFTWARE
 
 
 def picture_path(out_dir, stem: str, kind: str) -> Path:
@@ -153,6 +167,7 @@ def write_page_pictures(out_dir, stem: str, pictures: Dict[str, np.ndarray],
     for kind in PICTURE_KINDS:
         if kind in pictures:
             path = picture_path(out_dir, stem, kind)
-            atomic_write_image(path, pictures[kind], compression=compression)
+            atomic_write_image(path, pictures[kind], compression=compression,
+                               software=PICTURE_SOFTWARE)
             written[kind] = path
     return written

@@ -89,7 +89,7 @@ def test_bad_prediction_fails_naming_the_file_and_writes_nothing(
     status, out, err = run_cli(capsys, '--gt', gt_path, '--prediction',
                                small, '--json', tmp_path / 'r.json',
                                '--out-dir', tmp_path / 'vis')
-    assert status == 1 and out == ''
+    assert status == 2 and out == ''
     assert 'small.png: size 28x40 differs from the GT' in err
     assert not (tmp_path / 'r.json').exists()
     assert not (tmp_path / 'vis').exists()
@@ -100,14 +100,14 @@ def test_jpeg_prediction_is_an_error(page, tmp_path, capsys):
     cv2.imwrite(str(tmp_path / 'pred.jpg'), pred)
     status, _, err = run_cli(capsys, '--gt', gt_path, '--prediction',
                              tmp_path / 'pred.jpg')
-    assert status == 1 and 'pred.jpg: the prediction is a JPEG' in err
+    assert status == 2 and 'pred.jpg: the prediction is a JPEG' in err
 
 
 def test_gt_without_classes_is_an_error(tmp_path, capsys):
     write_rgb_png(tmp_path / 'empty.png', np.zeros((3, 3, 3), np.uint8))
     status, _, err = run_cli(capsys, '--gt', tmp_path / 'empty.png',
                              '--prediction', tmp_path / 'empty.png')
-    assert status == 1 and 'empty.png: the GT holds no class' in err
+    assert status == 2 and 'empty.png: the GT holds no class' in err
 
 
 def test_java_short_flags_are_accepted(page, tmp_path, capsys):
@@ -164,7 +164,7 @@ def test_folder_mode_refuses_unpaired_files(folders, tmp_path, capsys):
     status, out, err = run_cli(capsys, '--gt-dir', gt_dir,
                                '--prediction-dir', pred_dir, '--out-dir',
                                tmp_path / 'out', '--no-visualization')
-    assert status == 1
+    assert status == 2
     assert f'GT without prediction: {gt_dir / "p3.png"}' in err
     assert f'prediction without GT: {pred_dir / "p3-renamed.png"}' in err
     assert not (tmp_path / 'out').exists()
@@ -183,7 +183,7 @@ def test_folder_mode_reports_every_bad_page_before_decoding(
     (pred_dir / 'p2.png').write_bytes(b'garbage')
     status, _, err = run_cli(capsys, '--gt-dir', gt_dir, '--prediction-dir',
                              pred_dir, '--out-dir', tmp_path / 'out')
-    assert status == 1 and '2 page(s) cannot be evaluated' in err
+    assert status == 2 and '2 page(s) cannot be evaluated' in err
     assert 'p1.png: size' in err and 'p2.png: the prediction is not a PNG' \
         in err
     assert not (tmp_path / 'out').exists()
@@ -241,7 +241,7 @@ def test_bad_original_fails_naming_the_file_and_writes_nothing(
                                pred_path, '--original', tmp_path / name,
                                '--json', tmp_path / 'r.json', '--out-dir',
                                tmp_path / 'out')
-    assert status == 1 and out == ''
+    assert status == 2 and out == ''
     expected = {
         'junk.jpg': f'{tmp_path / name}: cannot decode the original image',
         'cut.jpg': f'{tmp_path / name}: cannot decode the original image',
@@ -262,14 +262,14 @@ def test_folder_mode_failing_later_page_writes_and_replaces_nothing(
     out_dir = tmp_path / 'out'
     status, _, err = run_cli(capsys, '--gt-dir', gt_dir, '--prediction-dir',
                              pred_dir, '--out-dir', out_dir)
-    assert status == 1 and 'p3.png: cannot decode image' in err
+    assert status == 2 and 'p3.png: cannot decode image' in err
     assert not out_dir.exists()  # not even the folder (nor temporaries)
     out_dir.mkdir()
     (out_dir / 'p1.visualization.png').write_bytes(b'earlier run')
     (out_dir / 'summary.json').write_text('{"earlier": true}')
     status, _, _ = run_cli(capsys, '--gt-dir', gt_dir, '--prediction-dir',
                            pred_dir, '--out-dir', out_dir)
-    assert status == 1
+    assert status == 2
     assert sorted(p.name for p in out_dir.iterdir()) == [
         'p1.visualization.png', 'summary.json']
     assert (out_dir / 'p1.visualization.png').read_bytes() == b'earlier run'
@@ -295,3 +295,60 @@ def test_rerun_into_the_prediction_folder_skips_own_outputs(
         assert [p['stem'] for p in summary['pages']] == ['p1', 'p2', 'p3']
     vis = cv2.imread(str(pred_dir / 'p2.visualization.png'))[..., ::-1]
     assert np.array_equal(vis, la.error_visualization(*pages['p2']))
+
+
+@pytest.mark.parametrize('target', ['gt', 'prediction'])
+def test_json_onto_an_input_is_refused_and_the_input_kept(
+        page, capsys, target):
+    _, _, gt_path, pred_path = page
+    victim = gt_path if target == 'gt' else pred_path
+    before = victim.read_bytes()
+    status, out, err = run_cli(capsys, '--gt', gt_path, '--prediction',
+                               pred_path, '--json', victim)
+    assert status == 2 and out == ''
+    assert f'{victim}: refusing to write there' in err
+    assert len(err.strip().splitlines()) == 1
+    assert victim.read_bytes() == before
+    assert not (pred_path.parent / 'page.visualization.png').exists()
+
+
+def test_visualization_onto_an_input_is_refused(tmp_path, capsys):
+    # A GT named like the visualisation of the prediction beside it.
+    gt, pred = small_page(22)
+    gt_path = write_rgb_png(tmp_path / 'page.visualization.png', gt)
+    pred_path = write_rgb_png(tmp_path / 'page.png', pred)
+    before = gt_path.read_bytes()
+    status, _, err = run_cli(capsys, '--gt', gt_path, '--prediction',
+                             pred_path)
+    assert status == 2 and f'it is the GT {gt_path}' in err
+    assert gt_path.read_bytes() == before
+
+
+def test_folder_outputs_onto_inputs_are_refused(tmp_path, capsys):
+    gt, pred = small_page(23)
+    gt_dir, pred_dir = tmp_path / 'gt', tmp_path / 'pred'
+    write_rgb_png(gt_dir / 'p.png', gt)
+    write_rgb_png(pred_dir / 'p.png', pred)
+    status, _, err = run_cli(capsys, '--gt-dir', gt_dir, '--prediction-dir',
+                             pred_dir, '--out-dir', tmp_path / 'out',
+                             '--json', pred_dir / 'p.png')
+    assert status == 2 and f'it is the prediction {pred_dir / "p.png"}' in err
+    assert not (tmp_path / 'out').exists()
+    # A user's own summary.json in the output folder is not replaced; an
+    # earlier run's is.
+    user_file = gt_dir / 'summary.json'
+    user_file.write_text('{"my": "notes"}')
+    status, _, err = run_cli(capsys, '--gt-dir', gt_dir, '--prediction-dir',
+                             pred_dir, '--out-dir', gt_dir)
+    assert status == 2
+    assert f'{user_file}: refusing to replace it: it exists and was not ' \
+        'written by pixdiva-evaluate' in err
+    assert user_file.read_text() == '{"my": "notes"}'
+    assert sorted(p.name for p in gt_dir.iterdir()) == ['p.png',
+                                                        'summary.json']
+    user_file.unlink()
+    for _ in range(2):
+        status, _, _ = run_cli(capsys, '--gt-dir', gt_dir,
+                               '--prediction-dir', pred_dir, '--out-dir',
+                               gt_dir)
+        assert status == 0

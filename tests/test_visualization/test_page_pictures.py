@@ -57,10 +57,14 @@ def test_page_pictures_colours_and_kinds():
 
 
 def test_page_pictures_size_mismatch_names_the_file():
-    with pytest.raises(PageSizeError, match=r'page\.png: GT vs prediction'):
+    # Sizes as WxH: the GT is 2 wide and 3 high, the prediction 3 x 2.
+    with pytest.raises(PageSizeError) as error:
         page_pictures(np.zeros((2, 3), np.uint8), [[0, 0, 0]], [1],
                       gt_rgb=np.zeros((3, 2, 3), np.uint8),
                       filename='page.png')
+    assert str(error.value) == (
+        'page.png: the GT is 2x3 but the prediction is 3x2 (WxH); they '
+        'must have the same size')
 
 
 def test_page_pictures_unknown_gt_value_names_the_file():

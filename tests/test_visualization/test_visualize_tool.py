@@ -94,8 +94,9 @@ def test_missing_gt_and_bad_arguments(tool, tmp_path, capsys):
     (tmp_path / 'gt').mkdir()
     assert tool.main([str(tmp_path / 'pred'), '--hisdb', '--no-errors',
                       '--gt-dir', str(tmp_path / 'gt'),
-                      '--out-dir', str(tmp_path / 'out')]) == 1
+                      '--out-dir', str(tmp_path / 'out')]) == 2
     assert 'lonely.png: no GT for it' in capsys.readouterr().err
+    assert not (tmp_path / 'out').exists()  # found before any picture
     assert tool.main([str(tmp_path / 'nothing'), '--hisdb',
                       '--out-dir', str(tmp_path / 'out')]) == 2
     assert 'nothing: no such file or folder' in capsys.readouterr().err
@@ -131,3 +132,36 @@ def test_find_partner_prefers_exact_then_longest_stem_then_suffix_order(
     assert find('pages', tmp_path, tool.IMAGE_SUFFIXES) is None
     assert find('page', tmp_path, ('.png', ),
                 exclude=tmp_path / 'page.png') is None
+
+
+def test_output_folder_that_is_the_input_folder_is_refused(tool, tmp_path,
+                                                           capsys):
+    # a_pred.png is an input; the picture of a.png would have its name.
+    folder = tmp_path / 'pages'
+    write_pages(folder, ['a', 'a_pred'])
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert tool.main([str(folder), '--hisdb', '--out-dir', str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert f'{folder}: refusing to write there: it is the input folder' in err
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    # Inputs named one by one: the picture of a.png would be a_pred.png.
+    assert tool.main([str(folder / 'a.png'), str(folder / 'a_pred.png'),
+                      '--hisdb', '--out-dir', str(folder)]) == 2
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_only_its_own_pictures_are_replaced(tool, tmp_path, capsys):
+    write_pages(tmp_path / 'pred', ['a'])
+    out = tmp_path / 'out'
+    argv = [str(tmp_path / 'pred'), '--hisdb', '--out-dir', str(out)]
+    assert tool.main(argv) == 0
+    assert tool.main(argv) == 0  # a rerun replaces its own pictures
+    assert sorted(p.name for p in out.iterdir()) == ['a_pred.png',
+                                                     'legend.png']
+    # A user's file of a picture's name is not replaced.
+    write_pages(out, ['a_pred'], seed=5)
+    before = (out / 'a_pred.png').read_bytes()
+    assert tool.main(argv) == 2
+    err = capsys.readouterr().err
+    assert f'{out / "a_pred.png"}: refusing to replace it' in err
+    assert (out / 'a_pred.png').read_bytes() == before

@@ -20,7 +20,8 @@ from mmseg_pixdiva.datasets.encoding import (IGNORE_INDEX,
                                              UnknownLabelValueError,
                                              decode_gt)
 from mmseg_pixdiva.utils.atomic import atomic_write_image, atomic_write_text
-from mmseg_pixdiva.visualization import (PageSizeError, check_same_size,
+from mmseg_pixdiva.visualization import (PICTURE_SOFTWARE, PageSizeError,
+                                         check_same_size,
                                          confusion_matrix,
                                          confusion_matrix_image, decode_rgb,
                                          iou_bar_chart, iou_from_confusion,
@@ -281,7 +282,7 @@ class ColourVisualizationHook(Hook):
         if gt_rgb is None or meta['label_values'] is None:
             return None
         try:
-            check_same_size(pred.shape, gt_rgb.shape, 'GT vs prediction',
+            check_same_size(pred.shape, gt_rgb.shape, 'GT',
                             source)
             return decode_gt(gt_rgb, meta['label_values'], filename=source)
         except (PageSizeError, UnknownLabelValueError) as error:
@@ -330,7 +331,8 @@ class ColourVisualizationHook(Hook):
         if get_rank() == 0:
             legend = legend_image(meta['classes'], meta['palette'],
                                   meta['label_values'], title='Classes')
-            atomic_write_image(self._out_dir / 'legend.png', legend)
+            atomic_write_image(self._out_dir / 'legend.png', legend,
+                               software=PICTURE_SOFTWARE)
 
     def after_test_iter(self, runner, batch_idx: int, data_batch=None,
                         outputs: Optional[Sequence] = None) -> None:
