@@ -27,6 +27,10 @@ without its annotation-loading step.
   as ``tools/test.py`` does.
 * A page that cannot be read is reported with its file name and the run goes
   on with the other pages; the exit status is then 1.
+* The output folder may not be the input folder (a ``page.png`` beside
+  ``page.jpg`` would be a second image of the page for every later run).
+* Ctrl-C stops with one line saying how many pages are done and that the
+  same command continues; exit status 130.
 * The class encoding comes from ``--label-values``, else from the checkpoint
   (``meta.dataset_meta.label_values``, saved by the training runner), else
   from the config's dataset (``label_values`` or ``metainfo.label_values``).
@@ -47,7 +51,12 @@ from mmseg_pixdiva.datasets.pairing import (IMAGE_SUFFIXES,  # noqa: E402
                                             PairingError, pair_by_stem)
 from mmseg_pixdiva.utils.errors import (InputError,  # noqa: E402
                                         exit_on_input_error)
+from mmseg_pixdiva.utils.output_guard import (  # noqa: E402
+    refuse_input_folders, refuse_inputs)
 
+
+#: Exit status after Ctrl-C (the shell's 128 + SIGINT).
+INTERRUPTED = 130
 
 #: The run record in the output folder (what wrote the predictions there).
 RUN_RECORD = 'pixdiva_infer.json'
@@ -94,8 +103,9 @@ def list_pages(input_dir: Path, output_dir: Path) -> Tuple[List[Path],
 
     Raises:
         InferError: Missing folder, no image, two images with the same stem
-            (both would be written to ``<stem>.png``), or an output that
-            would overwrite an input.
+            (both would be written to ``<stem>.png``).
+        OutputIsInputError: The output folder is the input folder, or an
+            output would replace an input.
     """
     if not input_dir.is_dir():
         raise InferError(f'input folder {input_dir} does not exist or is '
@@ -115,13 +125,12 @@ def list_pages(input_dir: Path, output_dir: Path) -> Tuple[List[Path],
     skipped = [path for path in sorted(input_dir.iterdir())
                if path.is_file() and path not in chosen
                and not path.name.startswith('.')]
-    resolved_inputs = {p.resolve() for p in pages}
-    for path in pages:
-        out = output_path(output_dir, path)
-        if out.resolve() in resolved_inputs:
-            raise InferError(f'the output {out} would overwrite the input '
-                             'image of the same name; choose another '
-                             'output folder')
+    # Outputs in the input folder would sit beside the scans: page.png
+    # beside page.jpg is a second image of that page for every later run,
+    # and a PNG scan would be replaced by its own prediction.
+    refuse_input_folders(output_dir, [('input', input_dir)])
+    refuse_inputs((output_path(output_dir, page) for page in pages),
+                  (('input image', page) for page in pages))
     return pages, skipped
 
 
@@ -437,20 +446,28 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     failed, done, kept = [], 0, 0
     progress = ProgressBar(len(pages))
-    for page in pages:
-        out = output_path(output_dir, page)
-        try:
-            if not args.overwrite and out.exists() and \
-                    is_done(page, out, since):
-                kept += 1
-            else:
-                classes = segment_page(model, pipeline, page)
-                write_gt_format_prediction(out, classes, label_values)
-                done += 1
-        except PageReadError as error:
-            failed.append(str(error))
-            print(f'\nerror: {error}', file=sys.stderr, flush=True)
-        progress.update()
+    try:
+        for page in pages:
+            out = output_path(output_dir, page)
+            try:
+                if not args.overwrite and out.exists() and \
+                        is_done(page, out, since):
+                    kept += 1
+                else:
+                    classes = segment_page(model, pipeline, page)
+                    write_gt_format_prediction(out, classes, label_values)
+                    done += 1
+            except PageReadError as error:
+                failed.append(str(error))
+                print(f'\nerror: {error}', file=sys.stderr, flush=True)
+            progress.update()
+    except KeyboardInterrupt:
+        # Every output is written atomically: the finished pages are
+        # complete and the page in progress left nothing behind.
+        print(f'\ninterrupted: {done} pages segmented, {kept} already done, '
+              f'{len(pages) - done - kept - len(failed)} left; rerun the '
+              'same command to continue', file=sys.stderr, flush=True)
+        return INTERRUPTED
     print()
     print_log(f'{done} pages segmented, {kept} already done, '
               f'{len(skipped)} files skipped, {len(failed)} failed; '

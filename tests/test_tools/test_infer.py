@@ -305,8 +305,65 @@ def test_folder_errors(setup, tmp_path, capsys):
     same.mkdir()
     os.symlink(setup['pages'] / 'p2.png', same / 'p2.png')
     assert run(setup, same, pages=same) == 2
-    assert 'would overwrite the input' in capsys.readouterr().err
+    assert f'{same}: refusing to write there: it is the input folder' in \
+        capsys.readouterr().err
     assert not (tmp_path / 'o').exists()
+    assert sorted(p.name for p in same.iterdir()) == ['p2.png']
+
+
+def test_jpeg_pages_never_get_predictions_beside_them(setup, tmp_path,
+                                                      capsys):
+    import cv2
+    scans = tmp_path / 'scans'
+    scans.mkdir()
+    page = read_rgb(setup['pages'] / 'p2.png')
+    cv2.imwrite(str(scans / 'p2.jpg'), page[..., ::-1])
+    before = (scans / 'p2.jpg').read_bytes()
+    assert run(setup, scans, pages=scans) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert 'it is the input folder' in err
+    assert sorted(p.name for p in scans.iterdir()) == ['p2.jpg']
+    assert (scans / 'p2.jpg').read_bytes() == before
+    # A link to the input folder is the input folder.
+    os.symlink(scans, tmp_path / 'link')
+    assert run(setup, tmp_path / 'link', pages=scans) == 2
+    assert sorted(p.name for p in scans.iterdir()) == ['p2.jpg']
+
+
+def test_ctrl_c_says_what_is_done_and_a_rerun_continues(
+        setup, tmp_path, capsys, monkeypatch):
+    out = tmp_path / 'out'
+    segment = infer.segment_page
+    calls = []
+
+    def interrupted_on_the_second_page(model, pipeline, page):
+        calls.append(page.name)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return segment(model, pipeline, page)
+
+    monkeypatch.setattr(infer, 'segment_page', interrupted_on_the_second_page)
+    assert run(setup, out) == infer.INTERRUPTED
+    err = capsys.readouterr().err
+    assert 'Traceback' not in err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines[-1] == ('interrupted: 1 pages segmented, 0 already done, '
+                         f'{len(setup["sizes"]) - 1} left; rerun the '
+                         'same command to continue')
+    assert sorted(p.name for p in out.iterdir() if p.suffix == '.png') == \
+        [calls[0].rsplit('.', 1)[0] + '.png']
+    first = calls[0]
+    calls.clear()
+
+    def counted(model, pipeline, page):
+        calls.append(page.name)
+        return segment(model, pipeline, page)
+
+    monkeypatch.setattr(infer, 'segment_page', counted)
+    assert run(setup, out) == 0
+    # The rerun segments the two other pages only.
+    assert sorted(calls) == sorted(set(setup['sizes']) - {first})
 
 
 def test_missing_checkpoint_is_named(setup, tmp_path, capsys):
