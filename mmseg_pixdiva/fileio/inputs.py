@@ -1,0 +1,74 @@
+"""Input files of the converter tools, and the guard that keeps their
+outputs off their inputs."""
+import os
+from pathlib import Path
+from typing import Dict, Iterable, List, Sequence, Union
+
+from ..utils.errors import InputError
+
+PathLike = Union[str, os.PathLike]
+
+
+class ConverterInputError(InputError, ValueError):
+    """A converter's input or output path that cannot be used."""
+
+
+def collect_files(inputs: Sequence[PathLike], suffixes: Sequence[str],
+                  what: str) -> List[Path]:
+    """The files named in ``inputs``, folders expanded to their files with
+    one of ``suffixes`` (sorted).
+
+    Args:
+        inputs: Files or folders.
+        suffixes: Lower-case suffixes looked for in folders, e.g.
+            ``('.xml',)``.
+        what (str): What the files are, for messages (``'PAGE XML'``).
+
+    Returns:
+        list[Path]: The files.
+
+    Raises:
+        ConverterInputError: For a missing path, a folder without such
+            files, or two inputs with one stem (their outputs would have
+            one name).
+    """
+    files: List[Path] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir()
+                           if p.suffix.lower() in suffixes and p.is_file())
+            if not found:
+                raise ConverterInputError(
+                    f'{path}: folder has no {what} files '
+                    f'({", ".join(suffixes)})')
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise ConverterInputError(f'{path}: no such file or folder')
+    by_stem: Dict[str, Path] = {}
+    for path in files:
+        other = by_stem.setdefault(path.stem, path)
+        if other.resolve() != path.resolve():
+            raise ConverterInputError(
+                f'{other} and {path} have the same name; their outputs would '
+                f'overwrite each other. Convert them into separate folders')
+    return files
+
+
+def check_outputs(outputs: Iterable[PathLike],
+                  inputs: Iterable[PathLike]) -> None:
+    """Refuse, before anything is written, an output that is an input.
+
+    Raises:
+        ConverterInputError: Naming the output and the input it would
+            replace.
+    """
+    resolved = {Path(p).resolve(): p for p in inputs}
+    for out in outputs:
+        hit = resolved.get(Path(out).resolve())
+        if hit is not None:
+            raise ConverterInputError(
+                f'{out}: this output would replace the input {hit}; choose '
+                f'another output folder')
