@@ -206,7 +206,9 @@ def parse_page(data: bytes, source: str = 'PAGE') -> PageDocument:
     regions = []
     for element in page.iter():
         tag = _local(element.tag)
-        if tag not in REGION_TAGS:
+        # An unfamiliar *Region is read too, so that the class table stops
+        # on it instead of its ink silently becoming background.
+        if tag not in REGION_TAGS and not tag.endswith('Region'):
             continue
         region = PageElement(tag, element.get('id', ''), element.get('type'),
                              _coords(element, width, height, source),
