@@ -13,16 +13,15 @@ a list of names (OR-ed, for multi-label colours) or a blue value 1..255.
 ``colours`` serves RGB images (and palette images resolved to their
 colours), ``indices`` palette and 8-bit grey images by their index.
 """
-import json
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Dict, Tuple, Union
 
 import numpy as np
 
 from ..datasets.encoding import HISDB_BITS
 from ..utils.errors import InputError
+from .inputs import read_json_object
 
 PathLike = Union[str, os.PathLike]
 
@@ -91,18 +90,10 @@ def load_colour_mapping(path: PathLike) -> ColourMapping:
     Raises:
         ColourMappingError: Naming the file and the entry at fault.
     """
-    try:
-        spec = json.loads(Path(path).read_text(encoding='utf-8'))
-    except OSError as error:
-        raise ColourMappingError(
-            f'{path}: cannot read file ({error.strerror or error})') from None
-    except ValueError as error:
-        raise ColourMappingError(f'{path}: malformed JSON ({error})') \
-            from None
-    if not isinstance(spec, dict) or set(spec) - {'colours', 'indices'} \
-            or not spec:
-        raise ColourMappingError(f'{path}: expected an object with '
-                                 f'"colours" and/or "indices"')
+    spec = read_json_object(path, ('colours', 'indices'),
+                            ColourMappingError)
+    if not spec:
+        raise ColourMappingError(f'{path}: no "colours" and no "indices"')
     mapping = ColourMapping(source=str(path))
     for text, value in spec.get('colours', {}).items():
         where = f'{path}: colours["{text}"]'

@@ -1,8 +1,9 @@
-"""Input files of the converter tools, and the guard that keeps their
-outputs off their inputs."""
+"""Input files of the converter tools (and their JSON mapping files), and
+the guard that keeps their outputs off their inputs."""
+import json
 import os
 from pathlib import Path
-from typing import Dict, Iterable, List, Sequence, Union
+from typing import Dict, Iterable, List, Sequence, Type, Union
 
 from ..utils.errors import InputError
 
@@ -72,3 +73,33 @@ def check_outputs(outputs: Iterable[PathLike],
             raise ConverterInputError(
                 f'{out}: this output would replace the input {hit}; choose '
                 f'another output folder')
+
+
+def read_json_object(path: PathLike, allowed: Sequence[str],
+                     error: Type[Exception] = ConverterInputError) -> dict:
+    """A JSON mapping file's object, its keys checked.
+
+    Args:
+        path: The file.
+        allowed: The keys it may have.
+        error: Exception class raised (the caller's input error).
+
+    Raises:
+        error: Naming the file: unreadable, malformed, not an object, or
+            an unknown key.
+    """
+    try:
+        spec = json.loads(Path(path).read_text(encoding='utf-8'))
+    except OSError as failure:
+        raise error(f'{path}: cannot read file '
+                    f'({failure.strerror or failure})') from None
+    except ValueError as failure:
+        raise error(f'{path}: malformed JSON ({failure})') from None
+    if not isinstance(spec, dict):
+        raise error(f'{path}: expected a JSON object with keys '
+                    f'{sorted(allowed)}')
+    unknown = set(spec) - set(allowed)
+    if unknown:
+        raise error(f'{path}: unknown key(s) {sorted(unknown)} (known: '
+                    f'{sorted(allowed)})')
+    return spec

@@ -18,12 +18,11 @@ Lookup order for a ``TextLine``: its id prefix (DIVA-HisDB's files say the
 class there: ``textline_*`` main text, ``comment_*`` comment), then its
 ``TextRegion``'s rule. For a region: ``Tag:type``, then ``Tag``.
 """
-import json
 import os
-from pathlib import Path
 from typing import Dict, Mapping, Optional, Union
 
 from ..datasets.encoding import HISDB_BITS, check_bits
+from .inputs import read_json_object
 from .page_xml import PageElement, PageXmlError
 
 PathLike = Union[str, os.PathLike]
@@ -157,18 +156,9 @@ def load_class_table(path: PathLike) -> PageClassTable:
     Raises:
         PageXmlError: Naming the file and the entry at fault.
     """
-    try:
-        spec = json.loads(Path(path).read_text(encoding='utf-8'))
-    except OSError as error:
-        raise PageXmlError(
-            f'{path}: cannot read file ({error.strerror or error})') from None
-    except ValueError as error:
-        raise PageXmlError(f'{path}: malformed JSON ({error})') from None
-    if not isinstance(spec, dict):
-        raise PageXmlError(f'{path}: expected a JSON object')
-    unknown = set(spec) - {'regions', 'line_id_prefixes', 'replace_defaults'}
-    if unknown:
-        raise PageXmlError(f'{path}: unknown key(s) {sorted(unknown)}')
+    spec = read_json_object(
+        path, ('regions', 'line_id_prefixes', 'replace_defaults'),
+        PageXmlError)
     fresh = bool(spec.get('replace_defaults', False))
     regions = {} if fresh else dict(DEFAULT_REGION_CLASSES)
     prefixes = {} if fresh else dict(DEFAULT_LINE_ID_PREFIXES)

@@ -27,7 +27,8 @@ def test_load_mapping_formats(tmp_path):
     ({'colours': {'1,2,3': 'gloss'}}, 'unknown class "gloss"'),
     ({'colours': {'1,2,3': 0}}, 'is not a class name'),
     ({'indices': {'256': 'comment'}}, 'not a palette index'),
-    ({'palette': {}}, 'expected an object'),
+    ({'palette': {}}, "unknown key\\(s\\) \\['palette'\\]"),
+    ({}, 'no "colours" and no "indices"'),
 ])
 def test_bad_mapping_names_file_and_entry(tmp_path, spec, message):
     path = tmp_path / 'm.json'
