@@ -34,7 +34,8 @@ def binarize_ink(grey: np.ndarray, block: int = DEFAULT_BLOCK,
 
     Returns:
         np.ndarray: ``HxW`` bool, True where the pixel is darker than the
-        mean of its ``block x block`` neighbourhood minus ``offset``.
+        Gaussian-weighted mean of its ``block x block`` neighbourhood minus
+        ``offset``.
     """
     import cv2
     if block < 3 or block % 2 == 0:
