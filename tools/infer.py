@@ -83,6 +83,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='blue value of each class, in class order (default: from the '
         'checkpoint meta, else from the config dataset)')
     parser.add_argument(
+        '--page-xml', action='store_true',
+        help='also write <stem>.xml beside each PNG: PAGE XML 2019 with one '
+        'region per area of each DIVA-HisDB class (tools/gt_to_page.py)')
+    parser.add_argument(
         '--overwrite', action='store_true',
         help='segment every page again, even if its output is complete')
     return parser.parse_args(argv)
@@ -380,6 +384,18 @@ def segment_page(model, pipeline, page: Path):
     return result.pred_sem_seg.data[0].cpu().numpy()
 
 
+def write_page_xml(out: Path, page: Path) -> None:
+    """``<stem>.xml`` beside the prediction ``out``: its regions as PAGE
+    XML 2019, ``imageFilename`` the page's name."""
+    from mmseg_pixdiva.evaluation.layout_io import read_label_image
+    from mmseg_pixdiva.fileio.page_gt import gt_to_page_document
+    from mmseg_pixdiva.fileio.page_xml import page_xml_bytes
+    from mmseg_pixdiva.utils.atomic import atomic_write_bytes
+    blue = read_label_image(out, 'prediction')[..., 2]
+    document = gt_to_page_document(blue, page.name, source=str(out))
+    atomic_write_bytes(out.with_suffix('.xml'), page_xml_bytes(document))
+
+
 @exit_on_input_error
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
@@ -418,6 +434,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     model = init_model(cfg, args.checkpoint, device=device)
     label_values, source = find_label_values(model, model.cfg,
                                              args.label_values)
+    if args.page_xml and not all(0 < v < 16 for v in label_values):
+        raise InferError(f'--page-xml needs DIVA-HisDB bit flags (blue '
+                         f'1..15), not label values {label_values}')
     settings = run_record(Path(args.checkpoint), model.cfg.model.to_dict(),
                           label_values)
     previous = None if args.overwrite else \
@@ -447,6 +466,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 classes = segment_page(model, pipeline, page)
                 write_gt_format_prediction(out, classes, label_values)
                 done += 1
+            if args.page_xml and not out.with_suffix('.xml').exists():
+                write_page_xml(out, page)
         except PageReadError as error:
             failed.append(str(error))
             print(f'\nerror: {error}', file=sys.stderr, flush=True)
