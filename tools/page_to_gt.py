@@ -21,7 +21,7 @@ file and the element, exit status 2.
 import argparse
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 # Runnable as `python tools/page_to_gt.py` from a checkout.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -85,18 +85,32 @@ def find_scan(page_path: Path, document: PageDocument,
         f'"{document.image_filename}" and {page_path.stem}.<image suffix>)')
 
 
+def check_scan_size(scan: Path, document: PageDocument,
+                    size: Optional[Tuple[int, int]] = None) -> None:
+    """Refuse a scan whose ``(W, H)`` differs from the PAGE file's; without
+    ``size``, it is read from the file's header (PIL, no decoding)."""
+    if size is None:
+        from PIL import Image, UnidentifiedImageError
+        try:
+            with Image.open(scan) as image:
+                size = image.size
+        except (OSError, UnidentifiedImageError) as error:
+            raise ConverterInputError(
+                f'{scan}: cannot read the scan ({error})') from None
+    if tuple(size) != (document.width, document.height):
+        raise ConverterInputError(
+            f'{scan}: scan size {size[0]}x{size[1]} differs from the Page '
+            f'imageWidth x imageHeight {document.width}x{document.height} '
+            f'of {document.source}')
+
+
 def read_grey_scan(scan: Path, document: PageDocument):
     """The scan as ``HxW`` grey, checked against the PAGE size."""
     import cv2
     grey = cv2.imread(str(scan), cv2.IMREAD_GRAYSCALE)
     if grey is None:
         raise ConverterInputError(f'{scan}: cannot decode the scan')
-    height, width = grey.shape
-    if (width, height) != (document.width, document.height):
-        raise ConverterInputError(
-            f'{scan}: scan size {width}x{height} differs from the Page '
-            f'imageWidth x imageHeight {document.width}x{document.height} '
-            f'of {document.source}')
+    check_scan_size(scan, document, (grey.shape[1], grey.shape[0]))
     return grey
 
 
@@ -107,11 +121,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         else PageClassTable()
     files = collect_files(args.inputs, ('.xml', ), 'PAGE XML')
     out_dir = Path(args.out_dir)
-    # Parse everything and find every scan first: bad input stops the run
-    # before anything is written.
+    # Parse everything, find every scan and check its size first: bad input
+    # stops the run before anything is written.
     documents = [read_page(path) for path in files]
     scans = [find_scan(path, document, args.image_dir)
              for path, document in zip(files, documents)]
+    for scan, document in zip(scans, documents):
+        check_scan_size(scan, document)
     outputs = [out_dir / f'{path.stem}.png' for path in files]
     check_outputs(outputs, [*files, *scans])
     if args.classes:

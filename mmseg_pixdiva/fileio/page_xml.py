@@ -312,7 +312,3 @@ def schema_errors(data: bytes, schema_path: PathLike) -> List[str]:
         return []
     return [f'line {e.line}: {e.message}' for e in schema.error_log]
 
-
-def region_polygons(regions: Sequence[PageElement]) -> List[np.ndarray]:
-    """The polygons of ``regions`` (convenience for rasterising)."""
-    return [region.points for region in regions]

@@ -122,11 +122,15 @@ def test_unknown_region_type(pages, tmp_path, capsys):
 
 
 def test_scan_of_another_size(pages, tmp_path, capsys):
-    write_scan(pages / 'a.png', size=(121, 80))
-    code, err = run([pages / 'a.xml', '--out-dir', tmp_path / 'o'], capsys)
-    one_line_error(code, err, f'{pages / "a.png"}: scan size 121x80 differs',
-                   '120x80', str(pages / 'a.xml'))
+    # The second page's scan is wrong: not even the first GT is written.
+    write_scan(pages / 'b.png', size=(121, 80))
+    code, err = run([pages, '--out-dir', tmp_path / 'o'], capsys)
+    one_line_error(code, err, f'{pages / "b.png"}: scan size 121x80 differs',
+                   '120x80', str(pages / 'b.xml'))
     assert not (tmp_path / 'o').exists()
+    (pages / 'b.png').write_bytes(b'not an image')
+    code, err = run([pages, '--out-dir', tmp_path / 'o'], capsys)
+    one_line_error(code, err, f'{pages / "b.png"}: cannot read the scan')
 
 
 def test_missing_scan(pages, tmp_path, capsys):
