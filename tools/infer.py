@@ -411,6 +411,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     input_dir, output_dir = Path(args.input_dir), Path(args.output_dir)
     pages, skipped = list_pages(input_dir, output_dir)
+    for page in pages if args.page_xml else ():
+        xml = output_path(output_dir, page).with_suffix('.xml')
+        if xml.exists() and xml.resolve().parent == page.resolve().parent:
+            raise InferError(f'{xml}: --page-xml would replace this file '
+                             'beside the input page (its PAGE file?); '
+                             'choose another output folder')
     for path in skipped:
         warn(f'skipping {path}: not an image (suffix not in '
              f'{", ".join(IMAGE_SUFFIXES)})')
@@ -466,6 +472,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 classes = segment_page(model, pipeline, page)
                 write_gt_format_prediction(out, classes, label_values)
                 done += 1
+                if args.page_xml:
+                    write_page_xml(out, page)
             if args.page_xml and not out.with_suffix('.xml').exists():
                 write_page_xml(out, page)
         except PageReadError as error:

@@ -379,6 +379,21 @@ def test_page_xml_beside_each_png(setup, tmp_path):
     assert read_page(out / 'p2.xml').width == 33
 
 
+def test_page_xml_never_replaces_a_file_beside_the_pages(setup, tmp_path,
+                                                          capsys):
+    import shutil
+    pages = tmp_path / 'pages'
+    pages.mkdir()
+    shutil.copy(setup['pages'] / 'p1.jpg', pages)
+    (pages / 'p1.xml').write_text('<PcGts/>')  # the page's own PAGE file
+    assert run(setup, pages, '--page-xml', pages=pages) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f'error: {pages / "p1.xml"}: --page-xml would '
+                          'replace this file beside the input page')
+    assert (pages / 'p1.xml').read_text() == '<PcGts/>'
+    assert sorted(p.name for p in pages.iterdir()) == ['p1.jpg', 'p1.xml']
+
+
 def test_page_xml_needs_bit_flags(setup, tmp_path, capsys):
     assert run(setup, tmp_path / 'out', '--page-xml', '--label-values', '0',
                '1', '2', '3') == 2
