@@ -13,6 +13,8 @@ from typing import List, Sequence, Tuple
 
 import numpy as np
 
+from .awt_polygon import awt_fill
+
 #: Defaults of :func:`mask_to_polygons`, in full-page pixels.
 DEFAULT_TOLERANCE = 2.0
 DEFAULT_JOIN = 24
@@ -90,18 +92,21 @@ def _valid_rings(points: np.ndarray) -> List[np.ndarray]:
 
 def _inside_page(points: np.ndarray, width: int,
                  height: int) -> List[np.ndarray]:
-    """The parts of a polygon inside ``0..W-1`` x ``0..H-1``.
+    """The parts of a polygon inside the page, ``0..W`` x ``0..H`` (PAGE's
+    coordinate system: ``imageWidth,imageHeight`` is the lower right
+    corner; a pixel in the last column is inside a polygon under the AWT
+    rule only if the polygon reaches past it, to ``W``).
 
     Clamping the vertices would not do: an edge between two clamped
     vertices can cut through the page corner and drop pixels there.
     """
-    inside = (points[:, 0] >= 0) & (points[:, 0] <= width - 1) & \
-        (points[:, 1] >= 0) & (points[:, 1] <= height - 1)
+    inside = (points[:, 0] >= 0) & (points[:, 0] <= width) & \
+        (points[:, 1] >= 0) & (points[:, 1] <= height)
     if inside.all():
         return [points.astype(np.int32)]
     import shapely
     from shapely.geometry import Polygon, box
-    page = box(0, 0, width - 1, height - 1)
+    page = box(0, 0, width, height)
     polygon = Polygon(points)
     if not polygon.is_valid:
         polygon = shapely.make_valid(polygon)
@@ -132,7 +137,7 @@ def mask_to_polygons(mask: np.ndarray,
 
     Returns:
         list[np.ndarray]: ``Nx2`` int32 ``(x, y)`` polygons in full-page
-        pixel coordinates, inside ``0..W-1`` x ``0..H-1``, valid (no
+        pixel coordinates, inside ``0..W`` x ``0..H``, valid (no
         self-intersection, N >= 3), largest area first. Together they
         cover every set pixel of ``mask``. Areas nested in another area's
         hole are covered by that area's polygon (PAGE regions have no
@@ -174,13 +179,35 @@ def mask_to_polygons(mask: np.ndarray,
     return polygons
 
 
+#: Rasterisation rules of :func:`polygons_to_mask`.
+FILL_RULES = ('awt', 'closed')
+
+
 def polygons_to_mask(polygons: Sequence[np.ndarray],
-                     shape: Tuple[int, int]) -> np.ndarray:
+                     shape: Tuple[int, int],
+                     rule: str = 'awt') -> np.ndarray:
     """Rasterise polygons (their union) into an ``HxW`` bool mask.
 
-    Each polygon is filled on its own, so overlapping polygons add up
-    instead of cancelling (OpenCV fills a list of polygons even-odd).
+    Args:
+        polygons: ``Nx2`` integer ``(x, y)`` polygons.
+        shape (tuple): ``(H, W)``.
+        rule (str): ``'awt'``: pixel ``(x, y)`` is in if Java's
+            ``Polygon.contains(x, y)`` says so, the rule DIVA-HisDB's GTs
+            were drawn with (see :mod:`.awt_polygon`; outline pixels on the
+            right and bottom sides are out); ``'closed'``: every pixel the
+            polygon or its outline touches (OpenCV ``fillPoly``).
+
+    Returns:
+        np.ndarray: ``HxW`` bool. Each polygon is filled on its own, so
+        overlapping polygons add up instead of cancelling.
     """
+    if rule not in FILL_RULES:
+        raise ValueError(f'rule must be one of {FILL_RULES}, got {rule!r}')
+    if rule == 'awt':
+        mask = np.zeros(shape, bool)
+        for polygon in polygons:
+            awt_fill(mask, polygon)
+        return mask
     import cv2
     mask = np.zeros(shape, np.uint8)
     for polygon in polygons:
