@@ -5,6 +5,7 @@
         [--boundary class|background] [--block 201] [--offset 0]
 
 For every ``<stem>.xml`` it writes ``OUT/<stem>.png``: inside the polygons
+(filled by Java's ``Polygon.contains`` rule, as DIVA-HisDB drew its GTs)
 of each class (text lines where a ``TextRegion`` has them, else the region;
 classes from the overridable table of ``mmseg_pixdiva/fileio/page_classes``
 or ``--classes``), the ink pixels of the scan carry the class bit in blue
