@@ -37,6 +37,9 @@ setup(
         'pillow',
         'opencv-python',
         'matplotlib',
+        # PAGE XML: parsing, writing and schema validation; polygon validity.
+        'lxml',
+        'shapely>=2',
     ],
     extras_require={
         'tests': ['pytest>=7', 'tensorboard'],

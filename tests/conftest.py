@@ -32,6 +32,16 @@ def hisdb_pages() -> Path:
     return folder
 
 
+@pytest.fixture(scope='session')
+def page_schemas() -> Path:
+    """The PAGE XML schemas (2013-07-15, 2019-07-15); skipped when absent."""
+    folder = shared_dir() / 'data' / 'page-xml-schema'
+    if not (folder / 'pagecontent-2019-07-15.xsd').is_file():
+        pytest.skip(f'PAGE XML schemas not found at {folder} '
+                    '(set PIXDIVA_SHARED to the shared folder)')
+    return folder
+
+
 @pytest.fixture(autouse=True, scope='session')
 def _mmseg_default_scope():
     """Build from mmseg's registries as the runner does (default_scope)."""

@@ -52,7 +52,7 @@ from mmseg_pixdiva.datasets.pairing import (IMAGE_SUFFIXES,  # noqa: E402
 from mmseg_pixdiva.utils.errors import (InputError,  # noqa: E402
                                         exit_on_input_error)
 from mmseg_pixdiva.utils.output_guard import (  # noqa: E402
-    refuse_input_folders, refuse_inputs)
+    refuse_foreign_files, refuse_input_folders, refuse_inputs)
 
 
 #: Exit status after Ctrl-C (the shell's 128 + SIGINT).
@@ -91,6 +91,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--label-values', nargs='+', type=int, default=None,
         help='blue value of each class, in class order (default: from the '
         'checkpoint meta, else from the config dataset)')
+    parser.add_argument(
+        '--page-xml', action='store_true',
+        help='also write <stem>.xml beside each PNG: PAGE XML 2019 with one '
+        'region per area of each DIVA-HisDB class (tools/gt_to_page.py)')
     parser.add_argument(
         '--overwrite', action='store_true',
         help='segment every page again, even if its output is complete')
@@ -389,6 +393,18 @@ def segment_page(model, pipeline, page: Path):
     return result.pred_sem_seg.data[0].cpu().numpy()
 
 
+def write_page_xml(out: Path, page: Path) -> None:
+    """``<stem>.xml`` beside the prediction ``out``: its regions as PAGE
+    XML 2019, ``imageFilename`` the page's name."""
+    from mmseg_pixdiva.evaluation.layout_io import read_label_image
+    from mmseg_pixdiva.fileio.page_gt import gt_to_page_document
+    from mmseg_pixdiva.fileio.page_xml import page_xml_bytes
+    from mmseg_pixdiva.utils.atomic import atomic_write_bytes
+    blue = read_label_image(out, 'prediction')[..., 2]
+    document = gt_to_page_document(blue, page.name, source=str(out))
+    atomic_write_bytes(out.with_suffix('.xml'), page_xml_bytes(document))
+
+
 @exit_on_input_error
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
@@ -427,6 +443,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     model = init_model(cfg, args.checkpoint, device=device)
     label_values, source = find_label_values(model, model.cfg,
                                              args.label_values)
+    if args.page_xml and not all(0 < v < 16 for v in label_values):
+        raise InferError(f'--page-xml needs DIVA-HisDB bit flags (blue '
+                         f'1..15), not label values {label_values}')
+    if args.page_xml:
+        from mmseg_pixdiva.fileio.page_xml import is_own_page_file
+        refuse_foreign_files(
+            (output_path(output_dir, page).with_suffix('.xml')
+             for page in pages), is_own_page_file, 'tools/infer.py')
     settings = run_record(Path(args.checkpoint), model.cfg.model.to_dict(),
                           label_values)
     previous = None if args.overwrite else \
@@ -450,13 +474,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         for page in pages:
             out = output_path(output_dir, page)
             try:
-                if not args.overwrite and out.exists() and \
-                        is_done(page, out, since):
-                    kept += 1
-                else:
+                segmented = args.overwrite or not out.exists() or \
+                    not is_done(page, out, since)
+                if segmented:
                     classes = segment_page(model, pipeline, page)
                     write_gt_format_prediction(out, classes, label_values)
                     done += 1
+                else:
+                    kept += 1
+                # A re-segmented page gets a fresh XML; a page a continued
+                # run had done without --page-xml gets its first one.
+                if args.page_xml and (segmented or
+                                      not out.with_suffix('.xml').exists()):
+                    write_page_xml(out, page)
             except PageReadError as error:
                 failed.append(str(error))
                 print(f'\nerror: {error}', file=sys.stderr, flush=True)

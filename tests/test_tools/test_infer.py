@@ -413,3 +413,46 @@ def test_per_bit_model_writes_or_ed_bits(tmp_path):
     # All three bits predicted; the clean-up removed decoration (too few
     # pixels on the page): comment + main text = 10 everywhere.
     assert set(np.unique(blue)) == {10}
+
+
+def test_page_xml_beside_each_png(setup, tmp_path):
+    from mmseg_pixdiva.fileio.page_gt import class_areas
+    from mmseg_pixdiva.fileio.page_xml import read_page
+    from mmseg_pixdiva.fileio.polygons import covered_share
+    out = tmp_path / 'out'
+    assert run(setup, out, '--page-xml') == 0
+    for name, (h, w) in setup['sizes'].items():
+        document = read_page(out / f'{Path(name).stem}.xml')
+        assert (document.width, document.height) == (w, h)
+        assert document.image_filename == name
+        blue = read_rgb(out / f'{Path(name).stem}.png')[..., 2]
+        areas = class_areas(document)
+        for bit in (2, 4, 8):
+            if (blue & bit).any():
+                assert covered_share((blue & bit) != 0, areas[bit]) == 1.0
+    # A continued run writes the XML of pages done before without it.
+    (out / 'p2.xml').unlink()
+    assert run(setup, out, '--page-xml') == 0
+    assert read_page(out / 'p2.xml').width == 33
+
+
+def test_page_xml_never_replaces_a_users_file(setup, tmp_path, capsys):
+    out = tmp_path / 'out'
+    out.mkdir()
+    (out / 'p1.xml').write_text('<PcGts/>')  # the user's own PAGE file
+    assert run(setup, out, '--page-xml') == 2
+    err = capsys.readouterr().err
+    assert f'error: {out / "p1.xml"}: refusing to replace it: it exists ' \
+        'and was not written by tools/infer.py' in err
+    assert (out / 'p1.xml').read_text() == '<PcGts/>'
+    assert not (out / 'p1.png').exists()
+    (out / 'p1.xml').unlink()
+    assert run(setup, out, '--page-xml') == 0
+    assert run(setup, out, '--page-xml', '--overwrite') == 0  # its own
+
+
+def test_page_xml_needs_bit_flags(setup, tmp_path, capsys):
+    assert run(setup, tmp_path / 'out', '--page-xml', '--label-values', '0',
+               '1', '2', '3') == 2
+    assert 'error: --page-xml needs DIVA-HisDB bit flags' in \
+        capsys.readouterr().err
