@@ -32,7 +32,6 @@ page seed, so a page is a pure function of ``(seed, height, width)``.
 import json
 import operator
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
@@ -66,6 +65,12 @@ MANIFEST_NAME = 'synthetic_manifest.json'
 
 #: Smallest page side (pixels) the layout generator can fill.
 MIN_PAGE_SIZE = 32
+
+#: Peak memory of drawing one page, per pixel (numpy's peak under
+#: tracemalloc was 92 bytes for a 1024x768 page: float32 colour planes plus
+#: one coverage canvas per ink layer), rounded up: pages that cannot fit in
+#: the available memory are refused before drawing.
+DRAWING_BYTES_PER_PIXEL = 100
 
 # Hershey fonts: x-height in pixels of a glyph drawn at scale 1.0 (measured).
 _X_HEIGHT_AT_SCALE_1 = 15.0
@@ -722,7 +727,51 @@ def _check_parameters(
     seed = _integer('seed (--seed)', seed)
     if seed < 0:
         raise ValueError(f'seed (--seed) must be >= 0, got {seed}')
+    available = _available_memory()
+    for split, (h, w) in sizes.items():
+        needed = h * w * DRAWING_BYTES_PER_PIXEL
+        if counts[split] and available is not None and needed > available:
+            raise ValueError(
+                f'a {split} page of {w}x{h} (WxH) needs about '
+                f'{needed / 2**30:.1f} GiB of memory to draw, but '
+                f'{available / 2**30:.1f} GiB are available; choose a '
+                'smaller page size')
     return counts, sizes, seed
+
+
+def _available_memory() -> Optional[int]:
+    """Bytes of memory available now (Linux ``MemAvailable``), or None
+    where the system does not say."""
+    try:
+        with open('/proc/meminfo', encoding='ascii') as f:
+            for line in f:
+                if line.startswith('MemAvailable:'):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _manifest_files(root: Path, manifest: Optional[dict]) -> List[Path]:
+    """The images and GTs a dataset's manifest says were written (none for
+    a missing or unreadable manifest)."""
+    try:
+        params = manifest['params']
+        return [path for split in SPLITS
+                for _, *paths in _dataset_files(
+                    root, split, int(params['counts'][split]),
+                    params['image_suffix'])
+                for path in paths]
+    except (TypeError, KeyError, ValueError):
+        return []
+
+
+def _listing(folder: Path) -> List[Path]:
+    """Files of ``folder`` that a dataset would read (hidden ones, such as
+    the temporaries of an interrupted atomic write, are not)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if not p.name.startswith('.'))
 
 
 def _read_manifest(root: Path) -> Optional[dict]:
@@ -756,8 +805,10 @@ def write_synthetic_dataset(root: Union[str, os.PathLike],
     parameters: calling again with the same parameters finishes an
     interrupted run and otherwise leaves the files alone; a folder holding
     anything else (another dataset, other parameters) is refused unless
-    ``overwrite=True``, which deletes the images/GTs of the three splits
-    first so no stale page survives.
+    ``overwrite=True``, which first deletes the images/GTs the earlier
+    synthetic dataset's manifest lists, so no stale page survives. Files
+    it did not write are never deleted: if any lie in a split folder
+    (where they would become pages), the run is refused even so.
 
     Args:
         root: Dataset root.
@@ -789,6 +840,12 @@ def write_synthetic_dataset(root: Union[str, os.PathLike],
     if root.exists() and not root.is_dir():
         raise FileExistsError(f'{root} is a file, not a folder; choose a '
                               'folder for the dataset root')
+    for parent in root.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise FileExistsError(f'{parent} is a file, so the dataset '
+                                      f'root {root} cannot be created')
+            break
     params = dict(generator='mmseg_pixdiva.datasets.synthetic', version=1,
                   seed=seed, counts=counts,
                   sizes={k: list(v) for k, v in sizes.items()},
@@ -807,11 +864,23 @@ def write_synthetic_dataset(root: Union[str, os.PathLike],
             raise FileExistsError(
                 f'{root} already holds {what}; choose an empty folder or '
                 'pass overwrite=True (--overwrite) to replace it')
-        for split in SPLITS:
-            for sub in ('data', 'gt'):
-                folder = root / split / sub
-                if folder.is_dir():
-                    shutil.rmtree(folder)
+        # Only what the earlier generator run wrote (its manifest says
+        # which) is deleted; a file of the user's in a split folder would
+        # become a page of the new dataset, so it stops the run instead.
+        earlier = set(_manifest_files(root, existing))
+        foreign = [path for split in SPLITS for sub in ('data', 'gt')
+                   for path in _listing(root / split / sub)
+                   if path not in earlier]
+        if foreign:
+            shown = ', '.join(str(p) for p in foreign[:3])
+            more = f' and {len(foreign) - 3} more' if len(foreign) > 3 else ''
+            raise FileExistsError(
+                f'{root}: --overwrite deletes only the pages of the earlier '
+                f'synthetic dataset, but its split folders also hold '
+                f'{len(foreign)} other file(s) ({shown}{more}) that would '
+                'mix with the new pages; move them away')
+        for path in sorted(earlier):
+            path.unlink(missing_ok=True)
         (root / MANIFEST_NAME).unlink(missing_ok=True)
 
     todo = [(split, stem, img, gt) for split in SPLITS

@@ -276,3 +276,42 @@ def test_make_synthetic_hisdb_tool(tmp_path, capsys, monkeypatch):
     assert 'overwrite' in capsys.readouterr().err
     assert make_synthetic_hisdb.main(
         args[:-2] + ['6', '--no-progress', '--overwrite']) == 0
+
+
+def test_overwrite_deletes_only_the_generators_own_files(tmp_path):
+    root = tmp_path / 'synthetic'
+    write_synthetic_dataset(root, 2, 1, 0, 48, 40, seed=0, progress=False)
+    mine = root / 'train' / 'data' / 'my_scan.jpg'
+    mine.write_bytes(b'the user\'s own scan')
+    notes = root / 'notes.txt'
+    notes.write_text('keep me')
+    with pytest.raises(FileExistsError) as error:
+        write_synthetic_dataset(root, 1, 1, 0, 48, 40, seed=1,
+                                overwrite=True, progress=False)
+    assert f'1 other file(s) ({mine})' in str(error.value)
+    assert mine.read_bytes() == b'the user\'s own scan'
+    assert (root / 'train' / 'gt' / 'train_001.png').is_file()  # untouched
+    mine.unlink()
+    write_synthetic_dataset(root, 1, 1, 0, 48, 40, seed=1, overwrite=True,
+                            progress=False)
+    assert notes.read_text() == 'keep me'  # outside the split folders
+    assert sorted(os.listdir(root / 'train' / 'gt')) == ['train_000.png']
+    # Without a manifest nothing is known to be the generator's: refused.
+    (root / MANIFEST_NAME).unlink()
+    with pytest.raises(FileExistsError, match='4 other file'):
+        write_synthetic_dataset(root, 1, 0, 0, 48, 40, seed=2,
+                                overwrite=True, progress=False)
+    assert len(list(root.rglob('*.png'))) == 2
+
+
+def test_root_below_a_file_and_pages_too_large_are_named(tmp_path):
+    (tmp_path / 'afile').write_text('x')
+    with pytest.raises(FileExistsError, match='afile is a file, so the '
+                       'dataset root'):
+        write_synthetic_dataset(tmp_path / 'afile' / 'root', 1, 0, 0, 48,
+                                40, progress=False)
+    with pytest.raises(ValueError, match=r'a train page of 1000000x1000000 '
+                       r'\(WxH\) needs about .* GiB of memory to draw'):
+        write_synthetic_dataset(tmp_path / 'big', 1, 0, 0, 10**6, 10**6,
+                                progress=False)
+    assert not (tmp_path / 'big').exists()
