@@ -266,16 +266,23 @@ def list_images(folder: str, role: str,
         dict: ``{stem: path}``.
 
     Raises:
-        LayoutInputError: If the folder is missing or two files share a
-            stem.
+        LayoutInputError: If the folder is missing, two files share a
+            stem, or an image name is a link that leads nowhere.
     """
     path = Path(folder)
     if not path.is_dir():
         raise lio.LayoutInputError(f'{folder}: {role} folder not found')
     images: Dict[str, str] = {}
     for entry in sorted(path.iterdir()):
-        if entry.name.startswith('.') or not entry.is_file() or \
+        if entry.name.startswith('.') or \
                 entry.suffix.lower() not in lio.IMAGE_SUFFIXES:
+            continue
+        if entry.is_symlink() and not entry.exists():
+            # A page the user meant to evaluate: skipping it would change
+            # the mean over pages without a word.
+            raise lio.LayoutInputError(
+                f'{entry}: {role} file is a broken or looping symbolic link')
+        if not entry.is_file():
             continue
         if skip_outputs and entry.name.endswith(OUTPUT_SUFFIXES):
             continue

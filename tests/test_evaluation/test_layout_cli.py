@@ -352,3 +352,25 @@ def test_folder_outputs_onto_inputs_are_refused(tmp_path, capsys):
                                '--prediction-dir', pred_dir, '--out-dir',
                                gt_dir)
         assert status == 0
+
+
+@pytest.mark.parametrize('target', ['missing.png', 'loop.png'])
+def test_folder_mode_names_a_link_that_leads_nowhere(tmp_path, capsys,
+                                                     target):
+    import os
+    gt, pred = small_page(24)
+    gt_dir, pred_dir = tmp_path / 'gt', tmp_path / 'pred'
+    for stem in ('p1', 'p2'):
+        write_rgb_png(gt_dir / f'{stem}.png', gt)
+    write_rgb_png(pred_dir / 'p1.png', pred)
+    os.symlink(pred_dir / target, pred_dir / 'p2.png')
+    if target == 'loop.png':
+        os.symlink(pred_dir / 'p2.png', pred_dir / 'loop.png')
+    status, _, err = run_cli(capsys, '--gt-dir', gt_dir, '--prediction-dir',
+                             pred_dir, '--out-dir', tmp_path / 'out')
+    # (loop.png, listed first, is a link of the loop too.)
+    first = 'loop.png' if target == 'loop.png' else 'p2.png'
+    assert status == 2
+    assert f'{pred_dir / first}: prediction file is a broken or looping ' \
+        'symbolic link' in err
+    assert not (tmp_path / 'out').exists()
