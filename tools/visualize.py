@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mmseg_pixdiva.datasets.encoding import (  # noqa: E402
     decode_gt, hisdb_class_name)
 from mmseg_pixdiva.datasets.pairing import IMAGE_SUFFIXES  # noqa: E402
+from mmseg_pixdiva.evaluation import layout_io as lio  # noqa: E402
 from mmseg_pixdiva.utils.atomic import atomic_write_image  # noqa: E402
 from mmseg_pixdiva.utils.errors import (  # noqa: E402
     UsageError, exit_on_input_error)
@@ -195,6 +196,20 @@ def plan_pages(files: Sequence[Path], args: argparse.Namespace,
         raise FileNotFoundError('\n  '.join(
             [f'{len(missing)} page(s) lack a partner (nothing written):'] +
             missing))
+    # The evaluator's header checks (empty, truncated, lossy or unknown
+    # files), so that bad label files stop the run before any picture.
+    problems = []
+    for plan in plans:
+        for path, role in ((plan.path, 'prediction'), (plan.gt_path, 'GT')):
+            if path is not None:
+                try:
+                    lio.check_label_header(lio.read_image_header(path), role)
+                except lio.LayoutInputError as error:
+                    problems.append(str(error))
+    if problems:
+        raise lio.LayoutInputError('\n  '.join(
+            [f'{len(problems)} file(s) cannot be read (nothing written):'] +
+            problems) if len(problems) > 1 else problems[0])
     return plans
 
 

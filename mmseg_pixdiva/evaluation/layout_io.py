@@ -67,6 +67,8 @@ class ImageHeader(NamedTuple):
         bit_depth (int): Bits per sample (PNG), or -1.
         colour_type (str): PNG colour type name, or ``''``.
         interlaced (bool): PNG Adam7 interlacing.
+        complete (bool): False for a PNG whose end (its ``IEND`` chunk) is
+            missing: a truncated file, which decoders may fill with zeros.
     """
     path: str
     format: str
@@ -75,6 +77,19 @@ class ImageHeader(NamedTuple):
     bit_depth: int = -1
     colour_type: str = ''
     interlaced: bool = False
+    complete: bool = True
+
+
+#: How far from a PNG's end its ``IEND`` chunk may lie (some writers append
+#: a few bytes after it, which decoders ignore).
+_PNG_TAIL = 4096
+
+
+def _png_has_end(f) -> bool:
+    """Whether the open PNG file ``f`` ends with its ``IEND`` chunk."""
+    size = f.seek(0, 2)
+    f.seek(max(0, size - _PNG_TAIL))
+    return b'IEND\xaeB`\x82' in f.read()
 
 
 def read_image_header(path: PathLike) -> ImageHeader:
@@ -87,16 +102,20 @@ def read_image_header(path: PathLike) -> ImageHeader:
         ImageHeader: Format and, for PNG, size, bit depth and colour type.
 
     Raises:
-        LayoutInputError: If the file is missing, unreadable or a truncated
-            PNG header.
+        LayoutInputError: If the file is missing, unreadable, empty or a
+            truncated PNG header.
     """
     path = str(path)
     try:
         with open(path, 'rb') as f:
             head = f.read(33)
+            complete = _png_has_end(f) if head.startswith(PNG_SIGNATURE) \
+                else True
     except OSError as error:
         raise LayoutInputError(
             f'{path}: cannot read file ({error.strerror or error})') from None
+    if not head:
+        raise LayoutInputError(f'{path}: empty file (0 bytes)')
     if head.startswith(PNG_SIGNATURE):
         if len(head) < 33 or head[12:16] != b'IHDR':
             raise LayoutInputError(
@@ -106,7 +125,7 @@ def read_image_header(path: PathLike) -> ImageHeader:
         return ImageHeader(path, 'PNG', width, height, bit_depth,
                            _PNG_COLOUR_TYPES.get(colour_type,
                                                  f'type {colour_type}'),
-                           interlace == 1)
+                           interlace == 1, complete)
     if head.startswith(JPEG_SIGNATURE):
         return ImageHeader(path, 'JPEG')
     if head.startswith(b'BM'):
@@ -124,7 +143,8 @@ def check_label_header(header: ImageHeader, role: str) -> None:
         role (str): ``'GT'`` or ``'prediction'`` (named in messages).
 
     Raises:
-        LayoutInputError: For JPEG, unknown formats and sub-byte grey PNGs.
+        LayoutInputError: For JPEG, unknown formats, truncated PNGs and
+            sub-byte grey PNGs.
     """
     path = header.path
     if header.format == 'JPEG':
@@ -137,6 +157,10 @@ def check_label_header(header: ImageHeader, role: str) -> None:
             f'{path}: the {role} is not a PNG, BMP or TIFF image (unknown or '
             f'lossy format); save {role}s as PNG.')
     if header.format == 'PNG':
+        if not header.complete:
+            raise LayoutInputError(
+                f'{path}: truncated PNG (its end, the IEND chunk, is '
+                'missing)')
         if header.width == 0 or header.height == 0:
             raise LayoutInputError(f'{path}: empty image '
                                    f'({header.width}x{header.height})')

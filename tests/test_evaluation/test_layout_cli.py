@@ -257,8 +257,11 @@ def test_folder_mode_failing_later_page_writes_and_replaces_nothing(
         folders, tmp_path, capsys):
     gt_dir, pred_dir, pages = folders
     ok, data = cv2.imencode('.png', pages['p3'][1])
-    data = data.tobytes()
-    (pred_dir / 'p3.png').write_bytes(data[:len(data) // 2])  # header ok
+    # Header and end intact, pixels corrupt: found only while decoding,
+    # after the earlier pages were scored.
+    data = bytearray(data.tobytes())
+    data[len(data) // 2] ^= 0xFF
+    (pred_dir / 'p3.png').write_bytes(bytes(data))
     out_dir = tmp_path / 'out'
     status, _, err = run_cli(capsys, '--gt-dir', gt_dir, '--prediction-dir',
                              pred_dir, '--out-dir', out_dir)

@@ -104,8 +104,13 @@ def test_missing_and_corrupt_files_are_named(page, tmp_path):
     _, _, gt_path = page
     data = gt_path.read_bytes()
     (tmp_path / 'cut.png').write_bytes(data[:len(data) // 2])
-    with pytest.raises(lio.LayoutInputError, match=r'cut\.png: cannot decode'):
+    with pytest.raises(lio.LayoutInputError,
+                       match=r'cut\.png: truncated PNG \(its end'):
         lio.read_label_image(tmp_path / 'cut.png')
+    (tmp_path / 'empty.png').write_bytes(b'')
+    with pytest.raises(lio.LayoutInputError,
+                       match=r'empty\.png: empty file \(0 bytes\)'):
+        lio.read_label_image(tmp_path / 'empty.png')
     flipped = bytearray(data)
     flipped[len(data) // 2] ^= 0xFF  # inside the compressed pixels
     (tmp_path / 'flipped.png').write_bytes(bytes(flipped))

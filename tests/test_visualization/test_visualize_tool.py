@@ -80,10 +80,18 @@ def test_bad_inputs_are_named_and_others_still_written(tool, tmp_path,
     atomic_write_image(tmp_path / 'pred' / 'unknown.png', bad)
     (tmp_path / 'pred' / 'broken.png').write_bytes(b'xx')
     out = tmp_path / 'out'
-    assert tool.main([str(tmp_path / 'pred'), '--hisdb', '--no-errors',
-                      '--out-dir', str(out)]) == 1
+    argv = [str(tmp_path / 'pred'), '--hisdb', '--no-errors', '--out-dir',
+            str(out)]
+    # A file that is no image is found before any picture is drawn.
+    assert tool.main(argv) == 2
     err = capsys.readouterr().err
-    assert 'broken.png: not a readable image' in err
+    assert err.count('\n') == 1
+    assert 'broken.png: the prediction is not a PNG, BMP or TIFF' in err
+    assert not out.exists()
+    # A value found while drawing: named, the other pages still written.
+    (tmp_path / 'pred' / 'broken.png').unlink()
+    assert tool.main(argv) == 1
+    err = capsys.readouterr().err
     assert 'unknown.png' in err and 'blue=77' in err
     assert (out / 'good_pred.png').is_file()
     assert not (out / 'unknown_pred.png').exists()
