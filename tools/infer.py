@@ -138,6 +138,30 @@ def list_pages(input_dir: Path, output_dir: Path) -> Tuple[List[Path],
     return pages, skipped
 
 
+def check_pages(pages: Sequence[Path]) -> None:
+    """Read every page's header before the model is loaded: an empty,
+    truncated or unreadable image stops the run, all of them named, before
+    anything is written.
+
+    Raises:
+        InferError: Listing every page that cannot be segmented.
+    """
+    from mmseg_pixdiva.evaluation.layout_io import (LayoutInputError,
+                                                    check_page_complete)
+    problems = []
+    for page in pages:
+        try:
+            check_page_complete(page)
+            page_size(page)
+        except (LayoutInputError, PageReadError) as error:
+            problems.append(str(error))
+    if len(problems) == 1:
+        raise InferError(problems[0])
+    if problems:
+        raise InferError('\n  '.join(
+            [f'{len(problems)} pages cannot be read:'] + problems))
+
+
 def output_path(output_dir: Path, page: Path) -> Path:
     from mmseg_pixdiva.utils.gt_format import gt_format_path
     return gt_format_path(output_dir, page)
@@ -420,6 +444,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     input_dir, output_dir = Path(args.input_dir), Path(args.output_dir)
     pages, skipped = list_pages(input_dir, output_dir)
+    check_pages(pages)
     for path in skipped:
         warn(f'skipping {path}: not an image (suffix not in '
              f'{", ".join(IMAGE_SUFFIXES)})')

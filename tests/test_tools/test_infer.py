@@ -159,19 +159,43 @@ def test_resume_skips_complete_outputs_and_redoes_broken_ones(setup,
         ['p1.png', 'p2.png', 'p3.png', 'pixdiva_infer.json']  # no temp file
 
 
-def test_unreadable_page_is_named_and_the_others_are_written(setup, tmp_path,
-                                                             capsys):
+def test_unreadable_pages_are_named_before_any_work(setup, tmp_path,
+                                                     capsys):
+    import cv2
     pages = tmp_path / 'pages'
     pages.mkdir()
     for name in ('p1.jpg', 'p2.png'):
         os.symlink(setup['pages'] / name, pages / name)
     (pages / 'broken.jpg').write_bytes(b'\xff\xd8\xff garbage')
+    (pages / 'empty.png').write_bytes(b'')
+    ok, jpeg = cv2.imencode('.jpg', np.full((40, 30, 3), 200, np.uint8))
+    (pages / 'cut.jpg').write_bytes(jpeg.tobytes()[:-40])
     out = tmp_path / 'out'
-    assert run(setup, out, pages=pages) == 1
+    assert run(setup, out, pages=pages) == 2
     err = capsys.readouterr().err
-    assert str(pages / 'broken.jpg') in err and 'cannot read image' in err
+    assert 'error: 3 pages cannot be read:' in err
+    assert f'{pages / "broken.jpg"}: truncated JPEG' in err
+    assert f'{pages / "empty.png"}: empty file (0 bytes)' in err
+    assert f'{pages / "cut.jpg"}: truncated JPEG' in err
+    assert not out.exists()
+
+
+def test_a_page_failing_while_segmented_is_named_and_the_others_written(
+        setup, tmp_path, capsys, monkeypatch):
+    segment = infer.segment_page
+
+    def fails_on_p2(model, pipeline, page):
+        if page.stem == 'p2':
+            raise infer.PageReadError(f'{page}: cannot read image')
+        return segment(model, pipeline, page)
+
+    monkeypatch.setattr(infer, 'segment_page', fails_on_p2)
+    out = tmp_path / 'out'
+    assert run(setup, out) == 1
+    err = capsys.readouterr().err
+    assert f'{setup["pages"] / "p2.png"}: cannot read image' in err
     assert sorted(p.name for p in out.iterdir()) == \
-        ['p1.png', 'p2.png', 'pixdiva_infer.json']
+        ['p1.png', 'p3.png', 'pixdiva_infer.json']
 
 
 def test_run_record_refuses_other_runs_and_foreign_files(setup, tmp_path,
