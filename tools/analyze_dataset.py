@@ -15,6 +15,7 @@ statistics to another file as well.
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import List, Optional
 
 
@@ -86,6 +87,18 @@ def main(argv: Optional[List[str]] = None) -> int:
                                                   DatasetStatisticsError,
                                                   load_or_compute_statistics)
     from mmseg_pixdiva.utils.atomic import atomic_write_text
+    from mmseg_pixdiva.utils.output_guard import (OutputIsInputError,
+                                                  refuse_inputs)
+    if args.out:
+        split = Path(args.data_root) / args.split
+        inputs = [(f'{args.split} {sub} file', path)
+                  for sub in ('data', 'gt') if (split / sub).is_dir()
+                  for path in sorted((split / sub).iterdir())]
+        try:
+            refuse_inputs([args.out], inputs)
+        except OutputIsInputError as error:
+            print(f'error: {error}', file=sys.stderr)
+            return 2
     try:
         stats = load_or_compute_statistics(
             args.data_root,
