@@ -67,7 +67,8 @@ def main(argv=None) -> int:
     cfg = build_config(args)
     # Every split is checked before the runner is built: mmengine reads the
     # validation set only after training has run and saved a checkpoint.
-    check_config_inputs(cfg, ('train', 'val', 'test'))
+    # The test split is not read by training: it may not exist yet.
+    check_config_inputs(cfg, ('train', 'val', 'test'), optional=('test', ))
     cfg = resolve_auto_config(cfg)
     seed = adopt_resumed_seed(cfg)
     if seed is not None:

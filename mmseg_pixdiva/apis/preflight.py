@@ -9,6 +9,7 @@ builds each dataset the config names and checks it (see
 the runner exists, naming the config key or the file at fault.
 """
 import copy
+import os.path as osp
 from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
@@ -130,14 +131,30 @@ def check_split(cfg: Config, split: str) -> int:
     return pages
 
 
+def _absent_image_folders(dataset_cfg: dict) -> List[str]:
+    """The image folders a (non-wrapper) dataset config names that do not
+    exist."""
+    root = dataset_cfg.get('data_root', None) or ''
+    prefixes = dataset_cfg.get('data_prefixes', None) or \
+        [dataset_cfg.get('data_prefix', None) or {}]
+    folders = [osp.join(root, p['img_path']) for p in prefixes
+               if p.get('img_path')]
+    return [folder for folder in folders if not osp.isdir(folder)]
+
+
 def check_config_inputs(cfg: Config,
-                        splits: Sequence[str] = TRAIN_SPLITS) -> None:
+                        splits: Sequence[str] = TRAIN_SPLITS,
+                        optional: Sequence[str] = ()) -> None:
     """Check the model's class count and every split ``cfg`` uses.
 
     Args:
         cfg (Config): A full config (data root and overrides applied).
         splits (Sequence[str]): Splits to check, where the config has their
             dataloader (and, for val and test, its loop).
+        optional (Sequence[str]): Splits the run does not read (the test
+            split of a training run): skipped, with a log line, when their
+            image folder does not exist yet; checked like the others when
+            it does.
 
     Raises:
         InputError: The first problem, naming the config key or file.
@@ -145,8 +162,14 @@ def check_config_inputs(cfg: Config,
     check_num_classes(cfg)
     checked = []
     for split in splits:
-        if _split_used(cfg, split):
-            checked.append(f'{check_split(cfg, split)} {split}')
+        if not _split_used(cfg, split):
+            continue
+        absent = _absent_image_folders(cfg[f'{split}_dataloader']['dataset'])
+        if split in optional and absent:
+            print_log(f'{split} split not checked: {", ".join(absent)} does '
+                      'not exist', logger='current')
+            continue
+        checked.append(f'{check_split(cfg, split)} {split}')
     if checked:
         print_log(f'checked the pages and GTs: {", ".join(checked)}',
                   logger='current')

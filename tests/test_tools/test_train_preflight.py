@@ -149,3 +149,23 @@ def test_good_data_passes_and_gts_are_decoded_once(train_tool, data_root,
         ['test', 'train', 'train', 'val', 'val']
     check_config_inputs(cfg)
     assert len(scanned) == 5
+
+
+def test_a_missing_test_split_does_not_stop_training(train_tool, data_root,
+                                                     monkeypatch):
+    """Training does not read the test split: one that does not exist yet
+    is skipped (logged); one that exists is checked (above)."""
+    from mmseg_pixdiva.apis import preflight
+    logged = []
+    monkeypatch.setattr(preflight, 'print_log',
+                        lambda message, **kwargs: logged.append(message))
+    shutil.rmtree(data_root / 'test')
+    cfg = train_tool.build_config(
+        train_tool.parse_args([DEMO, '--data-root', str(data_root)]))
+    preflight.check_config_inputs(cfg, optional=('test', ))
+    assert logged == [
+        f'test split not checked: {data_root}/test/data does not exist',
+        'checked the pages and GTs: 2 train, 2 val']
+    with pytest.raises(preflight.InputError, match='test/data does not '
+                       'exist'):
+        preflight.check_config_inputs(cfg)
