@@ -17,16 +17,17 @@ from mmengine.logging import print_log
 
 from ..utils.errors import InputError, UsageError
 
-#: The splits a training run reads.
+#: The splits tools/train.py checks.
 TRAIN_SPLITS = ('train', 'val', 'test')
 
 
-def _with_key(error: InputError, key: str) -> InputError:
-    """``error`` of the same type with ``key: `` in front of its message."""
+def _with_key(error: InputError, key: str, sep: str = ': ') -> InputError:
+    """``error`` of the same type with ``key`` and ``sep`` in front of its
+    message."""
     try:
-        return type(error)(f'{key}: {error}')
+        return type(error)(f'{key}{sep}{error}')
     except Exception:  # a constructor that takes more than a message
-        return UsageError(f'{key}: {error}')
+        return UsageError(f'{key}{sep}{error}')
 
 
 def _find_keys(node: Any, key: str, path: str) -> Iterator[Tuple[str, Any]]:
@@ -117,7 +118,8 @@ def check_split(cfg: Config, split: str) -> int:
             check_crop_settings(sampler.get('crops_per_image', 50),
                                 sampler.get('imgs_in_memory', 4))
         except InputError as error:
-            raise _with_key(error, f'{key}.sampler') from None
+            # Its message starts with the setting's name: the full key.
+            raise _with_key(error, f'{key}.sampler', '.') from None
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     try:
         dataset = DATASETS.build(copy.deepcopy(loader['dataset']))

@@ -94,9 +94,9 @@ def test_empty_val_folder(train_tool, data_root, tmp_path, capsys):
 
 @pytest.mark.parametrize('option, message', [
     ('train_dataloader.sampler.imgs_in_memory=0',
-     'train_dataloader.sampler: imgs_in_memory must be at least 1, got 0'),
+     'train_dataloader.sampler.imgs_in_memory must be at least 1, got 0'),
     ('val_dataloader.sampler.crops_per_image=0',
-     'val_dataloader.sampler: crops_per_image must be at least 1, got 0'),
+     'val_dataloader.sampler.crops_per_image must be at least 1, got 0'),
     ('model.decode_head.num_classes=0',
      "model.decode_head.num_classes must be a positive integer (or 'auto'), "
      'got 0'),
