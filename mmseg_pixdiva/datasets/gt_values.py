@@ -91,9 +91,9 @@ def refuse_hisdb_blue_zero(gt_paths: Sequence[str],
                            cache_file: Optional[str] = None) -> None:
     """Raise if a DIVA-HisDB GT holds blue 0 (no class bit set).
 
-    Blue 0 sets no DIVA-HisDB bit, not even background's (1): DIVA-HisDB
-    and DeepDIVA never write it, so discovering it as a class would add a
-    class ``'none'`` that no page means and the DIVA evaluator ignores.
+    Blue 0 sets no DIVA-HisDB bit, not even background's (1), and the
+    DIVA-HisDB GTs never hold it: discovering it as a class would silently
+    add a class ``'none'`` that no page means.
 
     Args:
         gt_paths (Sequence[str]): The GTs the classes were found in.

@@ -22,15 +22,16 @@ class HisDBDataset(PairedBlueChannelDataset):
     Every observed combination of bits (e.g. ``0x0A``, comment + main text)
     is its own class, named from its bits and coloured from a fixed palette.
 
-    Blue 0 sets no bit, not even background's: DIVA-HisDB and DeepDIVA
-    never write it, and it comes from a broken conversion or an
+    Blue 0 sets no bit, not even background's: the DIVA-HisDB GTs never
+    hold it, and in a GT it comes from a broken conversion or an
     anti-aliased drawing. When the classes are discovered from the training
     GTs, a GT holding blue 0 is therefore an error naming the file and its
-    pixel count (it would otherwise become a ninth class ``'none'`` that
-    the DIVA evaluator does not know). A user who means it lists 0 in
-    ``label_values`` explicitly and gets it as the class ``'none'``; with
-    ``label_values`` given without 0, such a GT is refused as any other
-    unknown blue value.
+    pixel count (it would otherwise silently become one more class,
+    ``'none'``, which a DeepDIVA user would not expect). A user who means it
+    lists 0 in ``label_values`` explicitly and gets it as the class
+    ``'none'``; with ``label_values`` given without 0, such a GT is refused
+    as any other unknown blue value.
+
     Boundary pixels are set to background by default (DeepDIVA's HisDB
     training); the DIVA layout metric scores against the raw GT files, so
     the evaluator's boundary rule still applies at test time.
