@@ -81,6 +81,19 @@ def format_table(stats: dict, hisdb: bool) -> str:
     return '\n'.join(lines)
 
 
+def refuse_hisdb_gts(data_root: str, split: str, use_cache: bool) -> None:
+    """Raise the error naming the GT of ``split`` that holds blue 0."""
+    import os.path as osp
+    from mmseg_pixdiva.datasets.gt_values import (GT_VALUES_CACHE_NAME,
+                                                  refuse_hisdb_blue_zero)
+    from mmseg_pixdiva.datasets.pairing import pair_by_stem
+    pairs = pair_by_stem(osp.join(data_root, split, 'data'),
+                         osp.join(data_root, split, 'gt'))
+    refuse_hisdb_blue_zero([gt for _, _, gt in pairs],
+                           osp.join(data_root, GT_VALUES_CACHE_NAME)
+                           if use_cache else None)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     from mmseg_pixdiva.datasets.analytics import (DEFAULT_CACHE_NAME,
@@ -108,6 +121,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             boundary_to_background=args.hisdb or args.boundary_to_background,
             background_value=1 if args.hisdb else None,
             use_cache=not args.no_cache)
+        if args.hisdb and '0' in stats['blue_value_counts']:
+            # Blue 0 is no DIVA-HisDB class: name the GT that holds it
+            # (decoded again only on this error path).
+            refuse_hisdb_gts(args.data_root, args.split, not args.no_cache)
     except (DatasetStatisticsError, ValueError, OSError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 2

@@ -21,6 +21,7 @@ from mmengine.config import Config, ConfigDict  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmseg_pixdiva.apis import resolve_auto_config  # noqa: E402
+from mmseg_pixdiva.apis.preflight import check_config_inputs  # noqa: E402
 from mmseg_pixdiva.utils.errors import exit_on_input_error  # noqa: E402
 from mmseg_pixdiva.apis.runner_cli import (add_runner_arguments,  # noqa: E402
                                            load_runner_config)
@@ -73,7 +74,9 @@ def main(argv=None) -> int:
     """Run the tool; an input error (named file or setting) prints
     ``error: ...`` and returns 2 instead of a traceback."""
     args = parse_args(argv)
-    cfg = resolve_auto_config(build_config(args))
+    cfg = build_config(args)
+    check_config_inputs(cfg, ('test', ))
+    cfg = resolve_auto_config(cfg)
     runner = Runner.from_cfg(cfg)
     runner.test()
 

@@ -18,6 +18,7 @@ from mmengine.logging import print_log  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmseg_pixdiva.apis import resolve_auto_config  # noqa: E402
+from mmseg_pixdiva.apis.preflight import check_config_inputs  # noqa: E402
 from mmseg_pixdiva.utils.errors import exit_on_input_error  # noqa: E402
 from mmseg_pixdiva.apis.runner_cli import (add_runner_arguments,  # noqa: E402
                                            adopt_resumed_seed,
@@ -63,7 +64,12 @@ def main(argv=None) -> int:
     """Run the tool; an input error (named file or setting) prints
     ``error: ...`` and returns 2 instead of a traceback."""
     args = parse_args(argv)
-    cfg = resolve_auto_config(build_config(args))
+    cfg = build_config(args)
+    # Every split is checked before the runner is built: mmengine reads the
+    # validation set only after training has run and saved a checkpoint.
+    # The test split is not read by training: it may not exist yet.
+    check_config_inputs(cfg, ('train', 'val', 'test'), optional=('test', ))
+    cfg = resolve_auto_config(cfg)
     seed = adopt_resumed_seed(cfg)
     if seed is not None:
         print_log(f'resuming with the seed of the interrupted run: {seed}',

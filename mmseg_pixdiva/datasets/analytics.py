@@ -62,9 +62,16 @@ def read_image_rgb(path: str) -> np.ndarray:
     """Read a page image as ``HxWx3`` uint8 RGB.
 
     Raises:
-        DatasetStatisticsError: Naming the file if it cannot be decoded.
+        DatasetStatisticsError: Naming the file if it cannot be decoded or
+            is cut short (a truncated JPEG decodes "successfully", its
+            missing rows grey, and would bias the mean and std).
     """
     import cv2
+    from .file_checks import check_file_complete
+    try:
+        check_file_complete(str(path), 'image')
+    except InputError as error:
+        raise DatasetStatisticsError(str(error)) from None
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if image is None:
         raise DatasetStatisticsError(

@@ -218,13 +218,34 @@ def blue_to_class(blue: np.ndarray,
     classes = lut[blue]
     if (lut == IGNORE_INDEX).any() and (classes == IGNORE_INDEX).any():
         counts = np.bincount(blue.ravel(), minlength=256)
-        bad = [(v, int(counts[v])) for v in range(256)
-               if counts[v] and lut[v] == IGNORE_INDEX]
-        listed = ', '.join(f'blue={v} ({n} pixels)' for v, n in bad)
-        raise UnknownLabelValueError(
-            f'{filename or "GT"}: blue values not in the class list '
-            f'{list(label_values)}: {listed}')
+        raise unknown_label_values_error(
+            filename, label_values,
+            {v: int(counts[v]) for v in range(256)
+             if counts[v] and lut[v] == IGNORE_INDEX})
     return classes
+
+
+def unknown_label_values_error(filename: Optional[str],
+                               label_values: Sequence[int],
+                               unknown: Dict[int, int]
+                               ) -> UnknownLabelValueError:
+    """The error for GT blue values outside the class list.
+
+    Args:
+        filename (str, optional): The GT, named first.
+        label_values (Sequence[int]): The class list.
+        unknown (dict): ``{blue value: pixel count}`` of the values not in
+            it.
+
+    Returns:
+        UnknownLabelValueError: One line naming the file, the class list
+        and every unknown value with its pixel count.
+    """
+    listed = ', '.join(f'blue={v} ({n} pixels)'
+                       for v, n in sorted(unknown.items()))
+    return UnknownLabelValueError(
+        f'{filename or "GT"}: blue values not in the class list '
+        f'{list(label_values)}: {listed}')
 
 
 def boundary_mask(red: np.ndarray) -> np.ndarray:

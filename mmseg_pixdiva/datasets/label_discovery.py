@@ -8,11 +8,12 @@ rescanned, an unchanged one never is.
 """
 import json
 import os
+import os.path as osp
 import warnings
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from ..utils import atomic_write_text, files_signature
-from .analytics import scan_blue_values
+from .gt_values import GT_VALUES_CACHE_NAME, gt_blue_values
 
 CACHE_VERSION = 1
 
@@ -46,7 +47,15 @@ def discover_label_values(gt_paths: Sequence[str],
                 return [int(v) for v in cached['label_values']]
         except (OSError, ValueError, KeyError, TypeError):
             warnings.warn(f'{cache_file}: unreadable class cache, rescanning')
-    counts = scan_blue_values(gt_paths)
+    # Through the per-file cache beside it: the check of the splits before
+    # training (which needs each GT's values) then decodes no GT again.
+    counts: Dict[int, int] = {}
+    per_file = gt_blue_values(gt_paths, osp.join(
+        osp.dirname(cache_file), GT_VALUES_CACHE_NAME) if cache_file else None)
+    for file_counts in per_file:
+        for value, pixels in file_counts.items():
+            counts[value] = counts.get(value, 0) + pixels
+    counts = dict(sorted(counts.items()))
     values = sorted(counts)
     if cache_file:
         record = dict(

@@ -139,8 +139,7 @@ class PairedBlueChannelDataset(BaseSegDataset):
         """Palette when none is given: distinct, fixed colours."""
         return distinct_palette(len(label_values))
 
-    @staticmethod
-    def _discover(data_root: Optional[str], prefix: str) -> List[int]:
+    def _discover(self, data_root: Optional[str], prefix: str) -> List[int]:
         gt_dir = prefix if data_root is None else osp.join(data_root, prefix)
         if not osp.isdir(gt_dir):
             raise FileNotFoundError(
@@ -161,7 +160,24 @@ class PairedBlueChannelDataset(BaseSegDataset):
         gt_paths = [gt for _, _, gt in pairs]
         cache = osp.join(data_root or osp.dirname(osp.dirname(gt_dir)),
                          LABEL_CACHE_NAME)
-        return discover_label_values(gt_paths, cache_file=cache)
+        values = discover_label_values(gt_paths, cache_file=cache)
+        self.check_discovered_values(values, gt_paths, osp.dirname(cache))
+        return values
+
+    def check_discovered_values(self, label_values: Sequence[int],
+                                gt_paths: Sequence[str],
+                                cache_dir: str) -> None:
+        """Refuse discovered classes the encoding cannot mean (a hook).
+
+        Every blue value is a class here; subclasses refuse the values that
+        their GT encoding never holds.
+
+        Args:
+            label_values (Sequence[int]): The discovered blue values.
+            gt_paths (Sequence[str]): The training GTs they came from.
+            cache_dir (str): Folder of the dataset's caches (the data
+                root).
+        """
 
     def load_data_list(self) -> List[dict]:
         """Pair ``data_prefix['img_path']`` with ``['seg_map_path']`` by stem.

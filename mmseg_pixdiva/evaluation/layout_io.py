@@ -372,7 +372,7 @@ def jpeg_is_complete(data) -> bool:
                 break  # a marker (or fill bytes before one) starts here
 
 
-def _jpeg_file_is_complete(path: str) -> bool:
+def jpeg_file_is_complete(path: str) -> bool:
     """:func:`jpeg_is_complete` of a file, without reading it into memory."""
     import mmap
     with open(path, 'rb') as f, \
@@ -471,7 +471,7 @@ def read_page_image(path: PathLike,
         dst is not None and image is dst
         and np.array_equal(image[-1], sentinel))
     if not failed and header.format == 'JPEG' and \
-            not _jpeg_file_is_complete(path):
+            not jpeg_file_is_complete(path):
         failed = True
     if failed:
         raise LayoutInputError(

@@ -24,6 +24,36 @@ class UsageError(InputError, ValueError):
 INPUT_ERRORS = (InputError, FileNotFoundError, NotADirectoryError)
 
 
+def input_error_message(error: BaseException) -> str:
+    """The message of an input error, as its ``raise`` wrote it.
+
+    A DataLoader worker (``num_workers >= 1``) sends its exception to the
+    main process, where torch raises it again with the same type but the
+    message ``Caught <Type> in DataLoader worker process N.`` followed by
+    the worker's whole traceback. The original message is the end of that
+    traceback, after ``<module>.<Type>: ``; it is returned instead, so the
+    tools print the same one line whatever the worker count.
+
+    Args:
+        error (BaseException): The caught exception.
+
+    Returns:
+        str: Its message, unwrapped from torch's re-raise where it is one.
+    """
+    message = str(error)
+    if not (message.startswith('Caught ')
+            and '\nOriginal Traceback' in message):
+        return message
+    cls = type(error)
+    name = cls.__qualname__ if cls.__module__ == 'builtins' \
+        else f'{cls.__module__}.{cls.__qualname__}'
+    # The last occurrence: a chained traceback ends with the raised one.
+    start = message.rfind(f'\n{name}: ')
+    if start < 0:
+        return message
+    return message[start + len(name) + 3:].rstrip('\n')
+
+
 def exit_on_input_error(main: Callable[..., object]) -> Callable[..., int]:
     """Wrap a tool's ``main``: an input error prints ``error: ...`` on
     stderr and returns 2; anything else (a bug) keeps its traceback.
@@ -40,7 +70,8 @@ def exit_on_input_error(main: Callable[..., object]) -> Callable[..., int]:
         try:
             result = main(*args, **kwargs)
         except INPUT_ERRORS as error:
-            print(f'error: {error}', file=sys.stderr, flush=True)
+            print(f'error: {input_error_message(error)}', file=sys.stderr,
+                  flush=True)
             return 2
         return 0 if result is None else int(result)
     return wrapper

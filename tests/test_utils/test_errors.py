@@ -67,3 +67,49 @@ def test_test_tool_reports_a_missing_data_root(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith('error: ') and str(missing) in err
     assert 'Traceback' not in err
+
+
+class _BrokenPages:
+    """A dataset whose every item raises ``error`` (in a worker)."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def __len__(self):
+        return 1
+
+    def __getitem__(self, index):
+        raise self.error
+
+
+def test_dataloader_worker_errors_print_their_own_message(capsys):
+    """torch re-raises a worker's error as ``Caught <Type> in DataLoader
+    worker process 0`` plus the worker's traceback; the tools print the
+    message the error was raised with, as without workers."""
+    from torch.utils.data import DataLoader
+
+    from mmseg_pixdiva.datasets.encoding import UnknownLabelValueError
+    from mmseg_pixdiva.datasets.pairing import PairingError
+    from mmseg_pixdiva.utils.errors import input_error_message
+
+    @exit_on_input_error
+    def tool(error, num_workers=1):
+        for _ in DataLoader(_BrokenPages(error), num_workers=num_workers):
+            pass
+
+    unknown = UnknownLabelValueError(
+        '/data/val/gt/p.png: blue values not in the class list [1, 2]: '
+        'blue=3 (6 pixels)')
+    for workers in (0, 1):
+        assert tool(unknown, workers) == 2
+        assert capsys.readouterr().err == f'error: {unknown}\n'
+    # A message of several lines keeps them all, and only them.
+    pairing = PairingError('cannot pair images and GTs:\n  image a.jpg has '
+                           'no GT\n  GT b.png has no image')
+    assert tool(pairing) == 2
+    assert capsys.readouterr().err == f'error: {pairing}\n'
+    assert tool(FileNotFoundError('/data/val/gt does not exist')) == 2
+    assert capsys.readouterr().err == 'error: /data/val/gt does not exist\n'
+    # Anything else is left as it is.
+    assert input_error_message(InputError('Caught nothing')) == \
+        'Caught nothing'

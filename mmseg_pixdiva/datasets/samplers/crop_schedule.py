@@ -17,6 +17,8 @@ from typing import NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ...utils.errors import InputError
+
 #: Keys are drawn below this bound (fits in a signed 64-bit integer).
 _KEY_BOUND = 2**62
 
@@ -35,19 +37,36 @@ class EpochSchedule(NamedTuple):
     keys: np.ndarray
 
 
+class CropSettingError(InputError, ValueError):
+    """A crops-per-image setting that cannot work (named in the message)."""
+
+
+class CropSettingTypeError(InputError, TypeError):
+    """A crops-per-image setting of the wrong type (named in the message)."""
+
+
+class CropTooLargeError(InputError, ValueError):
+    """A page is smaller than the crop and padding is off."""
+
+
 def check_crop_settings(crops_per_image: int, imgs_in_memory: int) -> None:
-    """Raise a ValueError naming a bad setting.
+    """Raise an error naming a bad setting.
 
     Args:
         crops_per_image (int): Crops taken from every page per epoch.
         imgs_in_memory (int): Decoded pages held at most.
+
+    Raises:
+        CropSettingTypeError: A setting is not an integer.
+        CropSettingError: A setting is below 1.
     """
     for name, value in (('crops_per_image', crops_per_image),
                         ('imgs_in_memory', imgs_in_memory)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise TypeError(f'{name} must be an integer, got {value!r}')
+            raise CropSettingTypeError(
+                f'{name} must be an integer, got {value!r}')
         if value < 1:
-            raise ValueError(f'{name} must be at least 1, got {value}')
+            raise CropSettingError(f'{name} must be at least 1, got {value}')
 
 
 def _rng(*words: int) -> np.random.Generator:
@@ -252,7 +271,8 @@ def check_crop_fits(page_sizes: Sequence[Tuple[int, int]],
                     crop_hw: Sequence[int],
                     pad: bool,
                     names: Optional[Sequence[str]] = None) -> None:
-    """Raise a ValueError if no page can hold the crop and padding is off.
+    """Raise :class:`CropTooLargeError` if no page can hold the crop and
+    padding is off.
 
     Args:
         page_sizes (Sequence[tuple]): ``(h, w)`` of every page.
@@ -265,7 +285,7 @@ def check_crop_fits(page_sizes: Sequence[Tuple[int, int]],
     fits = [h >= crop_hw[0] and w >= crop_hw[1] for h, w in page_sizes]
     if not any(fits):
         largest = max(page_sizes, key=lambda s: s[0] * s[1])
-        raise ValueError(
+        raise CropTooLargeError(
             f'crop size {tuple(crop_hw)} is larger than every page (largest '
             f'{largest[0]}x{largest[1]}) and padding is off; use a smaller '
             'crop_size or pad=True in LoadPageCrop')

@@ -18,6 +18,10 @@ class PageSizeMismatchError(InputError, ValueError):
     """A page's image and GT files are not of one size."""
 
 
+class PageHeaderError(InputError, ValueError):
+    """A page's image or GT file has no readable image header."""
+
+
 def header_size(path: str, apply_orientation: bool = False
                 ) -> Tuple[int, int]:
     """``(h, w)`` of an image file, read from its header only.
@@ -32,7 +36,8 @@ def header_size(path: str, apply_orientation: bool = False
         tuple: ``(height, width)``.
 
     Raises:
-        ValueError: Naming the file if it cannot be opened as an image.
+        PageHeaderError: Naming the file if it cannot be opened as an
+            image.
     """
     from PIL import Image
     try:
@@ -45,8 +50,8 @@ def header_size(path: str, apply_orientation: bool = False
                 orientation = img.getexif().get(_EXIF_ORIENTATION) \
                     if apply_orientation else None
     except (OSError, ValueError, Image.DecompressionBombError) as err:
-        raise ValueError(f'{path}: cannot read the image size: {err}') \
-            from None
+        raise PageHeaderError(f'{path}: cannot read the image size: '
+                              f'{err}') from None
     if orientation in _TRANSPOSING_ORIENTATIONS:
         height, width = width, height
     return height, width

@@ -7,7 +7,7 @@ from mmseg.registry import TRANSFORMS
 
 from ..encoding import IGNORE_INDEX
 from ..samplers.crop_index import PAGE_CROP_KEY
-from ..samplers.crop_schedule import crop_window, pad_to
+from ..samplers.crop_schedule import CropTooLargeError, crop_window, pad_to
 from ..samplers.page_headers import check_pair_size
 from .loading import LoadBlueChannelAnnotations
 
@@ -114,7 +114,7 @@ class LoadPageCrop(BaseTransform):
             lambda hw: crop_window(request['key'], hw, self.crop_size))
         if img.shape[:2] != self.crop_size:
             if not self.pad:
-                raise ValueError(
+                raise CropTooLargeError(
                     f'{results.get("img_path")}: page {page_hw[0]}x'
                     f'{page_hw[1]} is smaller than the crop '
                     f'{self.crop_size}; set pad=True in LoadPageCrop')

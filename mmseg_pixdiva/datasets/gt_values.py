@@ -1,0 +1,116 @@
+"""The blue values of every GT file, each file scanned once, cached.
+
+Checking that the GTs of every split hold only the dataset's classes means
+decoding them. A cache in the data root keeps, per GT file, its size,
+modification time and the pixel count of every blue value it holds, so a
+run only decodes the GTs that are new or changed since the last one, and a
+dataset that was checked before is checked again in well under a second.
+"""
+import json
+import os
+import os.path as osp
+import warnings
+from typing import Dict, List, Optional, Sequence
+
+from ..utils import atomic_write_text
+from .analytics import scan_blue_values
+from .encoding import UnknownLabelValueError
+
+#: Name of the per-file cache written in the data root.
+GT_VALUES_CACHE_NAME = 'pixdiva_gt_values.json'
+
+CACHE_VERSION = 1
+
+
+def _read_cache(cache_file: str) -> Dict[str, list]:
+    try:
+        with open(cache_file, encoding='utf-8') as f:
+            cached = json.load(f)
+        if not isinstance(cached, dict) or \
+                cached.get('version') != CACHE_VERSION or \
+                not isinstance(cached.get('files'), dict):
+            raise ValueError('not a cache of this version')
+        return cached['files']
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as error:
+        # An unusable cache only costs a rescan.
+        warnings.warn(f'{cache_file}: unreadable GT value cache ({error}), '
+                      'rescanning')
+        return {}
+
+
+def gt_blue_values(gt_paths: Sequence[str],
+                   cache_file: Optional[str] = None) -> List[Dict[int, int]]:
+    """``{blue value: pixel count}`` of each GT file.
+
+    Args:
+        gt_paths (Sequence[str]): GT files.
+        cache_file (str, optional): JSON cache; entries are keyed by the
+            path relative to its folder and hold the file's size and
+            modification time, so a changed file is rescanned. Entries of
+            files that no longer exist are dropped. If it cannot be written,
+            the values are still returned, with a warning.
+
+    Returns:
+        list[dict]: One dict per file, in the order of ``gt_paths``.
+
+    Raises:
+        InvalidGTError: Naming a GT that cannot be decoded.
+    """
+    entries = _read_cache(cache_file) if cache_file else {}
+    base = osp.dirname(osp.abspath(cache_file)) if cache_file else None
+    results, changed = [], False
+    for path in gt_paths:
+        stat = os.stat(path)
+        key = osp.relpath(osp.abspath(path), base).replace(os.sep, '/') \
+            if base else None
+        entry = entries.get(key) if key else None
+        if entry and entry[:2] == [stat.st_size, stat.st_mtime_ns]:
+            results.append({int(v): int(n) for v, n in entry[2].items()})
+            continue
+        counts = scan_blue_values([path])
+        results.append(counts)
+        if key:
+            entries[key] = [stat.st_size, stat.st_mtime_ns,
+                            {str(v): n for v, n in counts.items()}]
+            changed = True
+    if cache_file and changed:
+        entries = {k: v for k, v in entries.items()
+                   if osp.isfile(osp.join(base, k))}
+        try:
+            atomic_write_text(cache_file, json.dumps(
+                dict(version=CACHE_VERSION, files=entries)))
+        except OSError as error:
+            warnings.warn(f'could not cache the GT values in {cache_file} '
+                          f'({error}); they will be rescanned next time')
+    return results
+
+
+def refuse_hisdb_blue_zero(gt_paths: Sequence[str],
+                           cache_file: Optional[str] = None) -> None:
+    """Raise if a DIVA-HisDB GT holds blue 0 (no class bit set).
+
+    Blue 0 sets no DIVA-HisDB bit, not even background's (1), and the
+    DIVA-HisDB GTs never hold it: discovering it as a class would silently
+    add a class ``'none'`` that no page means.
+
+    Args:
+        gt_paths (Sequence[str]): The GTs the classes were found in.
+        cache_file (str, optional): See :func:`gt_blue_values`.
+
+    Raises:
+        UnknownLabelValueError: Naming the first GT that holds blue 0, its
+            pixel count, how many other GTs hold it, and the way out (list
+            0 in ``label_values`` to train it as a class).
+    """
+    holders = [(path, counts[0]) for path, counts in zip(
+        gt_paths, gt_blue_values(gt_paths, cache_file)) if counts.get(0)]
+    if not holders:
+        return
+    path, pixels = holders[0]
+    more = f' (and {len(holders) - 1} more GTs)' if len(holders) > 1 else ''
+    raise UnknownLabelValueError(
+        f'{path}: {pixels} pixels have blue 0, which sets no DIVA-HisDB class '
+        f'bit (not even background, 1){more}; fix the GT, or list 0 in '
+        'label_values to train it as a class')

@@ -1,0 +1,171 @@
+"""tools/train.py and tools/test.py check every split before the runner.
+
+Each bad input ends the tool with one ``error:`` line naming the file or
+the config key, exit status 2, and no work dir: nothing was built, trained
+or written.
+"""
+import shutil
+from pathlib import Path
+
+import cv2
+import pytest
+
+from mmseg_pixdiva.datasets.synthetic import write_synthetic_dataset
+
+from tool_loader import load_tool
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO = str(REPO / 'configs' / 'demo_synthetic_unet.py')
+
+
+@pytest.fixture(scope='module')
+def pristine(tmp_path_factory):
+    root = tmp_path_factory.mktemp('preflight') / 'data'
+    write_synthetic_dataset(root, n_train=2, n_val=2, n_test=1, height=160,
+                            width=128, seed=5, progress=False)
+    return root
+
+
+@pytest.fixture(scope='module')
+def train_tool():
+    return load_tool('train')
+
+
+@pytest.fixture
+def data_root(pristine, tmp_path):
+    root = tmp_path / 'data'
+    shutil.copytree(pristine, root)
+    return root
+
+
+def _one_file(folder: Path) -> Path:
+    return sorted(folder.iterdir())[0]
+
+
+def _train(tool, data_root, tmp_path, capsys, *options):
+    work_dir = tmp_path / 'work'
+    overrides = ['--cfg-options', *options] if options else []
+    code = tool.main([DEMO, '--work-dir', str(work_dir), '--data-root',
+                      str(data_root), *overrides])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith('error: ') and 'Traceback' not in err
+    assert not work_dir.exists()
+    return err
+
+
+def test_unknown_blue_value_in_a_val_gt(train_tool, data_root, tmp_path,
+                                        capsys):
+    gt_path = _one_file(data_root / 'val' / 'gt')
+    gt = cv2.imread(str(gt_path))
+    gt[:2, :3, 0] = 3  # blue 3: no class of the training set
+    cv2.imwrite(str(gt_path), gt)
+    err = _train(train_tool, data_root, tmp_path, capsys)
+    assert err == (f'error: {gt_path}: blue values not in the class list '
+                   '[1, 2, 4, 6, 8, 10, 12, 14]: blue=3 (6 pixels)\n')
+
+
+def test_truncated_test_gt(train_tool, data_root, tmp_path, capsys):
+    gt_path = _one_file(data_root / 'test' / 'gt')
+    gt_path.write_bytes(gt_path.read_bytes()[:-40])
+    err = _train(train_tool, data_root, tmp_path, capsys)
+    assert err == (f'error: {gt_path}: truncated or corrupt PNG GT (it does '
+                   'not end with the IEND chunk)\n')
+
+
+def test_truncated_training_scan(train_tool, data_root, tmp_path, capsys):
+    scan = _one_file(data_root / 'train' / 'data')
+    assert scan.suffix == '.jpg'
+    scan.write_bytes(scan.read_bytes()[:len(scan.read_bytes()) // 2])
+    err = _train(train_tool, data_root, tmp_path, capsys)
+    assert err.startswith(f'error: {scan}: truncated or corrupt JPEG image')
+    assert err.count('\n') == 1
+
+
+def test_empty_val_folder(train_tool, data_root, tmp_path, capsys):
+    for folder in ('data', 'gt'):
+        for path in (data_root / 'val' / folder).iterdir():
+            path.unlink()
+    err = _train(train_tool, data_root, tmp_path, capsys)
+    assert err.startswith('error: val_dataloader.dataset: cannot pair images '
+                          'and GTs')
+    assert f'image folder {data_root}/val/data has no images' in err
+
+
+@pytest.mark.parametrize('option, message', [
+    ('train_dataloader.sampler.imgs_in_memory=0',
+     'train_dataloader.sampler.imgs_in_memory must be at least 1, got 0'),
+    ('val_dataloader.sampler.crops_per_image=0',
+     'val_dataloader.sampler.crops_per_image must be at least 1, got 0'),
+    ('model.decode_head.num_classes=0',
+     "model.decode_head.num_classes must be a positive integer (or 'auto'), "
+     'got 0'),
+])
+def test_bad_settings_name_their_key(train_tool, data_root, tmp_path, capsys,
+                                     option, message):
+    err = _train(train_tool, data_root, tmp_path, capsys, option)
+    assert err == f'error: {message}\n'
+
+
+def test_crop_larger_than_the_page_without_padding(train_tool, data_root,
+                                                   tmp_path, capsys):
+    err = _train(train_tool, data_root, tmp_path, capsys,
+                 'train_dataloader.dataset.pipeline.0.crop_size=(200,100)',
+                 'train_dataloader.dataset.pipeline.0.pad=False')
+    assert err.startswith('error: train_dataloader.dataset: LoadPageCrop '
+                          'crop_size (200, 100) (h, w) is larger than the '
+                          f'page {data_root}/train/data/')
+    assert '(160x128, HxW) (and 1 more pages) and pad=False' in err
+    assert err.count('\n') == 1
+
+
+def test_test_tool_checks_the_test_split(data_root, tmp_path, capsys):
+    gt_path = _one_file(data_root / 'test' / 'gt')
+    gt_path.write_bytes(gt_path.read_bytes()[:-40])
+    checkpoint = tmp_path / 'model.pth'
+    checkpoint.write_bytes(b'never read: the test split is checked first')
+    work_dir = tmp_path / 'work'
+    code = load_tool('test').main([DEMO, str(checkpoint), '--data-root',
+                                   str(data_root), '--work-dir',
+                                   str(work_dir)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith(f'error: {gt_path}: truncated')
+    assert not work_dir.exists()
+
+
+def test_good_data_passes_and_gts_are_decoded_once(train_tool, data_root,
+                                                   monkeypatch):
+    from mmseg_pixdiva.apis.preflight import check_config_inputs
+    from mmseg_pixdiva.datasets import gt_values
+    scanned = []
+    real = gt_values.scan_blue_values
+    monkeypatch.setattr(gt_values, 'scan_blue_values',
+                        lambda paths: scanned.extend(paths) or real(paths))
+    args = train_tool.parse_args([DEMO, '--data-root', str(data_root)])
+    cfg = train_tool.build_config(args)
+    check_config_inputs(cfg)
+    # Every GT of the three splits once; a second check decodes nothing.
+    assert sorted(Path(p).parent.parent.name for p in scanned) == \
+        ['test', 'train', 'train', 'val', 'val']
+    check_config_inputs(cfg)
+    assert len(scanned) == 5
+
+
+def test_a_missing_test_split_does_not_stop_training(train_tool, data_root,
+                                                     monkeypatch):
+    """Training does not read the test split: one that does not exist yet
+    is skipped (logged); one that exists is checked (above)."""
+    from mmseg_pixdiva.apis import preflight
+    logged = []
+    monkeypatch.setattr(preflight, 'print_log',
+                        lambda message, **kwargs: logged.append(message))
+    shutil.rmtree(data_root / 'test')
+    cfg = train_tool.build_config(
+        train_tool.parse_args([DEMO, '--data-root', str(data_root)]))
+    preflight.check_config_inputs(cfg, optional=('test', ))
+    assert logged == [
+        f'test split not checked: {data_root}/test/data does not exist',
+        'checked the pages and GTs: 2 train, 2 val']
+    with pytest.raises(preflight.InputError, match='test/data does not '
+                       'exist'):
+        preflight.check_config_inputs(cfg)
