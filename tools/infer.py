@@ -146,14 +146,13 @@ def check_pages(pages: Sequence[Path]) -> None:
     Raises:
         InferError: Listing every page that cannot be segmented.
     """
-    from mmseg_pixdiva.evaluation.layout_io import (LayoutInputError,
-                                                    check_page_complete)
+    from mmseg_pixdiva.datasets.file_checks import check_file_complete
     problems = []
     for page in pages:
         try:
-            check_page_complete(page)
+            check_file_complete(str(page), 'page')
             page_size(page)
-        except (LayoutInputError, PageReadError) as error:
+        except (InputError, PageReadError) as error:
             problems.append(str(error))
     if len(problems) == 1:
         raise InferError(problems[0])

@@ -21,8 +21,11 @@ from mmengine.config import Config, ConfigDict  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmseg_pixdiva.apis import resolve_auto_config  # noqa: E402
-from mmseg_pixdiva.apis.preflight import check_config_inputs  # noqa: E402
+from mmseg_pixdiva.apis.preflight import (  # noqa: E402
+    check_config_inputs, dataset_folders)
 from mmseg_pixdiva.utils.errors import exit_on_input_error  # noqa: E402
+from mmseg_pixdiva.utils.output_guard import (  # noqa: E402
+    refuse_input_folders)
 from mmseg_pixdiva.apis.runner_cli import (add_runner_arguments,  # noqa: E402
                                            load_runner_config)
 
@@ -75,6 +78,12 @@ def main(argv=None) -> int:
     ``error: ...`` and returns 2 instead of a traceback."""
     args = parse_args(argv)
     cfg = build_config(args)
+    if args.out is not None:
+        # Before the checkpoint is read: predictions written into the test
+        # split's own folders would replace its GTs (or mix with its scans).
+        refuse_input_folders(
+            args.out, [(f'test {role}', folder) for role, folder in
+                       dataset_folders(cfg.test_dataloader.dataset)])
     check_config_inputs(cfg, ('test', ))
     cfg = resolve_auto_config(cfg)
     runner = Runner.from_cfg(cfg)

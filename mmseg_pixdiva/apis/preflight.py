@@ -133,15 +133,28 @@ def check_split(cfg: Config, split: str) -> int:
     return pages
 
 
-def _absent_image_folders(dataset_cfg: dict) -> List[str]:
-    """The image folders a (non-wrapper) dataset config names that do not
-    exist."""
+def dataset_folders(dataset_cfg: dict) -> List[Tuple[str, str]]:
+    """``(role, folder)`` of every image (``'image'``) and GT (``'GT'``)
+    folder a dataset config names (wrappers such as ConcatDataset
+    included)."""
+    if dataset_cfg.get('datasets', None) is not None:
+        return [pair for child in dataset_cfg['datasets']
+                for pair in dataset_folders(child)]
+    if dataset_cfg.get('dataset', None) is not None:
+        return dataset_folders(dataset_cfg['dataset'])
     root = dataset_cfg.get('data_root', None) or ''
     prefixes = dataset_cfg.get('data_prefixes', None) or \
         [dataset_cfg.get('data_prefix', None) or {}]
-    folders = [osp.join(root, p['img_path']) for p in prefixes
-               if p.get('img_path')]
-    return [folder for folder in folders if not osp.isdir(folder)]
+    return [(role, osp.join(root, p[key])) for p in prefixes
+            for key, role in (('img_path', 'image'), ('seg_map_path', 'GT'))
+            if p.get(key)]
+
+
+def _absent_image_folders(dataset_cfg: dict) -> List[str]:
+    """The image folders a (non-wrapper) dataset config names that do not
+    exist."""
+    return [folder for role, folder in dataset_folders(dataset_cfg)
+            if role == 'image' and not osp.isdir(folder)]
 
 
 def check_config_inputs(cfg: Config,

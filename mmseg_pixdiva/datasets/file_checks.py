@@ -9,7 +9,6 @@ dataset is checked in seconds before anything else reads it.
 """
 from ..evaluation.layout_io import jpeg_file_is_complete, read_image_header
 from ..utils.errors import InputError
-from ..utils.gt_format import png_size
 
 
 class IncompleteFileError(InputError, ValueError):
@@ -38,7 +37,7 @@ def check_file_complete(path: str, role: str = 'image') -> None:
         raise IncompleteFileError(
             f'{path}: truncated or corrupt JPEG {role} (no end-of-image '
             'marker); decoding would fill the missing rows with grey')
-    if header.format == 'PNG' and png_size(path) is None:
+    if header.format == 'PNG' and not header.complete:
         raise IncompleteFileError(
             f'{path}: truncated or corrupt PNG {role} (it does not end with '
             'the IEND chunk)')

@@ -380,33 +380,6 @@ def jpeg_file_is_complete(path: str) -> bool:
         return jpeg_is_complete(data)
 
 
-def check_page_complete(path: PathLike) -> ImageHeader:
-    """Refuse an empty or truncated page image, without decoding it.
-
-    Decoders fill a truncated JPEG with grey and a truncated PNG with
-    zeros, and only warn (unnamed) or fail late; this finds both from the
-    file's ends.
-
-    Args:
-        path: A scan, GT or prediction.
-
-    Returns:
-        ImageHeader: The file's header.
-
-    Raises:
-        LayoutInputError: Naming the file: unreadable, empty, or a PNG or
-            JPEG whose end is missing.
-    """
-    header = read_image_header(path)
-    if not header.complete:
-        raise LayoutInputError(f'{path}: truncated PNG (its end, the IEND '
-                               'chunk, is missing)')
-    if header.format == 'JPEG' and not _jpeg_file_is_complete(str(path)):
-        raise LayoutInputError(f'{path}: truncated JPEG (its end-of-image '
-                               'marker is missing)')
-    return header
-
-
 def read_page_image(path: PathLike,
                     size: Optional[Tuple[int, int]] = None,
                     gt_path: Optional[PathLike] = None) -> np.ndarray:

@@ -6,6 +6,8 @@ project's contract: exit status 2, one ``error:`` line on stderr that names
 the file, no traceback, nothing written and every input byte unchanged.
 """
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -122,7 +124,7 @@ def train_row(tree, case, out):
     return argv, gt
 
 
-def test_row(tree, case, out):
+def runner_test_row(tree, case, out):
     argv = [DEMO_CONFIG, tree['ckpt'], '--data-root', tree['root'],
             '--work-dir', out]
     if case == 'missing':
@@ -141,9 +143,21 @@ TOOLS = {
                         analyze_row),
     'make_synthetic_hisdb': (lambda: load_tool('make_synthetic_hisdb').main,
                              synthetic_row),
-    'train': (lambda: load_tool('train').main, train_row),
-    'test': (lambda: load_tool('test').main, test_row),
+    # The runner tools in a process of their own: mmengine's logger keeps
+    # the stream of the first test that created it.
+    'train': (lambda: in_subprocess('train'), train_row),
+    'test': (lambda: in_subprocess('test'), runner_test_row),
 }
+
+
+def in_subprocess(tool: str):
+    def main(argv):
+        done = subprocess.run(
+            [sys.executable, str(REPO / 'tools' / f'{tool}.py'), *argv],
+            capture_output=True, text=True, timeout=300)
+        sys.stderr.write(done.stderr)
+        return done.returncode
+    return main
 
 
 def snapshot(root: Path) -> dict:

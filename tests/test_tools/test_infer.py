@@ -174,9 +174,9 @@ def test_unreadable_pages_are_named_before_any_work(setup, tmp_path,
     assert run(setup, out, pages=pages) == 2
     err = capsys.readouterr().err
     assert 'error: 3 pages cannot be read:' in err
-    assert f'{pages / "broken.jpg"}: truncated JPEG' in err
+    assert f'{pages / "broken.jpg"}: truncated or corrupt JPEG page' in err
     assert f'{pages / "empty.png"}: empty file (0 bytes)' in err
-    assert f'{pages / "cut.jpg"}: truncated JPEG' in err
+    assert f'{pages / "cut.jpg"}: truncated or corrupt JPEG page' in err
     assert not out.exists()
 
 
