@@ -243,7 +243,10 @@ def visualize_page(plan: PagePlan, args: argparse.Namespace, label_values,
     path = plan.path
     pred = decode_gt(read_rgb(path), label_values, filename=str(path))
     gt_rgb = read_rgb(plan.gt_path) if plan.gt_path else None
-    scan = read_rgb(plan.scan_path) if plan.scan_path else None
+    # Scans as training reads them (EXIF orientation applied), checked
+    # against the prediction's size.
+    scan = lio.read_page_image(plan.scan_path, size=pred.shape[::-1]) \
+        if plan.scan_path else None
     pictures = page_pictures(pred, palette, label_values, gt_rgb=gt_rgb,
                              scan=scan, error_map=error_map,
                              overlay=args.overlay, filename=str(path))

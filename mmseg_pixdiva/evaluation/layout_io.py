@@ -394,8 +394,10 @@ def read_page_image(path: PathLike,
             size-mismatch error.
 
     Returns:
-        np.ndarray: ``HxWx3`` uint8 RGB (view on a BGR buffer). EXIF
-        orientation is ignored, as by Java's ImageIO.
+        np.ndarray: ``HxWx3`` uint8 RGB (view on a BGR buffer), turned as
+        its EXIF orientation says, as the training pipeline
+        (``LoadImageFromFile``, OpenCV) reads scans: the project's one
+        policy for scans. (Java's ImageIO ignores the orientation.)
 
     Raises:
         LayoutInputError: Naming the file, if it is missing, not an image,
@@ -409,9 +411,11 @@ def read_page_image(path: PathLike,
             (header.width, header.height) != tuple(size):
         # Known from the header: refuse before decoding the page.
         _raise_page_size(path, (header.width, header.height), gt_path, size)
-    flags = cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION
+    flags = cv2.IMREAD_COLOR
     dst = sentinel = None
-    if size is not None:
+    # OpenCV cannot turn a JPEG by its EXIF orientation into a given
+    # buffer: JPEGs are decoded into a new one.
+    if size is not None and header.format != 'JPEG':
         dst = np.empty((size[1], size[0], 3), np.uint8)
         # With a destination, OpenCV returns it untouched when the file is
         # not an image or fails to decode (see _decode): a last row still
@@ -450,6 +454,9 @@ def read_page_image(path: PathLike,
         raise LayoutInputError(
             f'{path}: cannot decode the original image (corrupt, truncated '
             f'or unsupported format)')
+    if size is not None and (image.shape[1], image.shape[0]) != tuple(size):
+        _raise_page_size(path, (image.shape[1], image.shape[0]), gt_path,
+                         size)
     return image[..., ::-1]
 
 

@@ -377,3 +377,34 @@ def test_folder_mode_names_a_link_that_leads_nowhere(tmp_path, capsys,
     assert f'{pred_dir / first}: prediction file is a broken or looping ' \
         'symbolic link' in err
     assert not (tmp_path / 'out').exists()
+
+
+def write_rotated_jpeg(path, stored_hw=(40, 60)):
+    """A JPEG stored landscape with EXIF orientation 6 (shown portrait),
+    as cameras write it; its top stored rows are white."""
+    from PIL import Image
+    stored = np.zeros(stored_hw + (3, ), np.uint8)
+    stored[:10] = 255
+    image = Image.fromarray(stored)
+    exif = image.getexif()
+    exif[0x0112] = 6
+    image.save(path, exif=exif.tobytes())
+    return path
+
+
+def test_original_is_turned_by_its_exif_orientation(tmp_path, capsys):
+    # The GT was made on the page as shown (turned): 40 wide, 60 high.
+    gt = np.zeros((60, 40, 3), np.uint8)
+    gt[..., 2] = 1
+    write_rgb_png(tmp_path / 'gt.png', gt)
+    write_rgb_png(tmp_path / 'pred.png', gt)
+    scan = write_rotated_jpeg(tmp_path / 'scan.jpg')
+    status, _, err = run_cli(capsys, '--gt', tmp_path / 'gt.png',
+                             '--prediction', tmp_path / 'pred.png',
+                             '--original', scan, '--out-dir',
+                             tmp_path / 'out')
+    assert status == 0, err
+    overlay = cv2.imread(str(tmp_path / 'out' / 'pred.overlay.png'))
+    assert overlay.shape == (60, 40, 3)
+    # Orientation 6 turns the stored top rows into the right-hand columns.
+    assert overlay[:, -5:].mean() > overlay[:, :5].mean() + 50

@@ -173,3 +173,22 @@ def test_only_its_own_pictures_are_replaced(tool, tmp_path, capsys):
     err = capsys.readouterr().err
     assert f'{out / "a_pred.png"}: refusing to replace it' in err
     assert (out / 'a_pred.png').read_bytes() == before
+
+
+def test_overlay_scan_is_turned_by_its_exif_orientation(tool, tmp_path):
+    from PIL import Image
+    write_pages(tmp_path / 'pred', ['page'], shape=(60, 40))
+    stored = np.zeros((40, 60, 3), np.uint8)  # landscape as stored
+    stored[:10] = 255
+    image = Image.fromarray(stored)
+    exif = image.getexif()
+    exif[0x0112] = 6  # shown turned: 40 wide, 60 high, like the page
+    (tmp_path / 'scans').mkdir()
+    image.save(tmp_path / 'scans' / 'page.jpg', exif=exif.tobytes())
+    out = tmp_path / 'out'
+    assert tool.main([str(tmp_path / 'pred'), '--hisdb', '--image-dir',
+                      str(tmp_path / 'scans'), '--overlay', '--out-dir',
+                      str(out)]) == 0
+    overlay = read_rgb(out / 'page_overlay.png').astype(int)
+    assert overlay.shape == (60, 40, 3)
+    assert overlay[:, -5:].mean() > overlay[:, :5].mean() + 50
