@@ -33,7 +33,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..utils import atomic_write_text, files_signature
+from ..utils import files_signature, write_cache_text
 from ..utils.errors import InputError
 from .encoding import check_label_values
 from .gt_image import read_gt_rgb
@@ -399,12 +399,7 @@ def _read_cache(path: str) -> List[dict]:
 def _write_cache(path: str, entries: List[dict]) -> None:
     text = json.dumps(dict(version=STATISTICS_VERSION, entries=entries),
                       indent=1)
-    try:
-        atomic_write_text(path, text)
-    except OSError as error:
-        warnings.warn(f'could not write the statistics cache {path} '
-                      f'({error}); statistics are not cached and will be '
-                      'computed again next time')
+    write_cache_text(path, text, 'the statistics')
 
 
 def _progress_bar(total: int):

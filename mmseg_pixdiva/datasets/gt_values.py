@@ -12,7 +12,7 @@ import os.path as osp
 import warnings
 from typing import Dict, List, Optional, Sequence
 
-from ..utils import atomic_write_text
+from ..utils import write_cache_text
 from .analytics import scan_blue_values
 from .encoding import UnknownLabelValueError
 
@@ -78,12 +78,8 @@ def gt_blue_values(gt_paths: Sequence[str],
     if cache_file and changed:
         entries = {k: v for k, v in entries.items()
                    if osp.isfile(osp.join(base, k))}
-        try:
-            atomic_write_text(cache_file, json.dumps(
-                dict(version=CACHE_VERSION, files=entries)))
-        except OSError as error:
-            warnings.warn(f'could not cache the GT values in {cache_file} '
-                          f'({error}); they will be rescanned next time')
+        write_cache_text(cache_file, json.dumps(
+            dict(version=CACHE_VERSION, files=entries)), 'the GT values')
     return results
 
 

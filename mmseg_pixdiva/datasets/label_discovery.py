@@ -12,7 +12,7 @@ import os.path as osp
 import warnings
 from typing import Dict, List, Optional, Sequence
 
-from ..utils import atomic_write_text, files_signature
+from ..utils import files_signature, write_cache_text
 from .gt_values import GT_VALUES_CACHE_NAME, gt_blue_values
 
 CACHE_VERSION = 1
@@ -63,9 +63,6 @@ def discover_label_values(gt_paths: Sequence[str],
             label_values=values,
             pixel_counts={str(k): v for k, v in counts.items()},
             files=signature)
-        try:
-            atomic_write_text(cache_file, json.dumps(record, indent=1))
-        except OSError as error:
-            warnings.warn(f'could not cache the class list in {cache_file} '
-                          f'({error}); it will be rescanned next time')
+        write_cache_text(cache_file, json.dumps(record, indent=1),
+                         'the class list')
     return values

@@ -58,6 +58,37 @@ def atomic_write_text(path: PathLike, text: str) -> None:
     atomic_write_bytes(path, text.encode('utf-8'))
 
 
+def write_cache_text(path: PathLike, text: str, what: str) -> bool:
+    """Write a cache file beside the data it describes, if allowed.
+
+    A folder without any write permission bit is read-only by intent (a
+    shared copy of a dataset): nothing is written there, even by a user
+    the system would let write (root). A failed write only warns: a cache
+    saves time, its absence costs a rescan.
+
+    Args:
+        path: The cache file.
+        text (str): Its content.
+        what (str): What is cached, for the warning (``'the GT values'``).
+
+    Returns:
+        bool: Whether the cache was written.
+    """
+    import stat
+    import warnings
+    folder = Path(path).parent
+    try:
+        if folder.is_dir() and not folder.stat().st_mode & (
+                stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+            return False
+        atomic_write_text(path, text)
+    except OSError as error:
+        warnings.warn(f'could not cache {what} in {path} ({error}); they '
+                      'will be computed again next time')
+        return False
+    return True
+
+
 def atomic_write_image(path: PathLike, rgb: np.ndarray,
                        compression: int = 3,
                        software: Optional[str] = None) -> None:

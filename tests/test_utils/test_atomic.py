@@ -24,3 +24,17 @@ def test_written_file_has_normal_permissions(tmp_path):
     finally:
         os.umask(umask)
     assert (tmp_path / 'a.png').stat().st_mode & 0o777 == 0o644
+
+
+def test_cache_is_not_written_into_a_read_only_folder(tmp_path):
+    from mmseg_pixdiva.utils import write_cache_text
+    assert write_cache_text(tmp_path / 'c.json', '{}', 'the values')
+    assert (tmp_path / 'c.json').read_text() == '{}'
+    shared = tmp_path / 'shared'
+    shared.mkdir()
+    shared.chmod(0o555)  # a read-only copy of a dataset (even for root)
+    try:
+        assert not write_cache_text(shared / 'c.json', '{}', 'the values')
+        assert list(shared.iterdir()) == []
+    finally:
+        shared.chmod(0o755)
