@@ -15,6 +15,7 @@ import numpy as np
 
 from ..datasets.encoding import classes_to_gt_rgb
 from .atomic import atomic_write_image
+from .output_guard import OutputIsInputError, same_file
 
 PathLike = Union[str, os.PathLike]
 
@@ -42,12 +43,12 @@ def check_not_an_input(out_path: PathLike,
             ignored.
 
     Raises:
-        ValueError: Naming both paths, if ``out_path`` is one of them.
+        OutputIsInputError: Naming both paths, if ``out_path`` is one of
+            them (links included).
     """
-    out = Path(out_path).resolve()
     for path in inputs:
-        if path is not None and Path(path).resolve() == out:
-            raise ValueError(
+        if path is not None and same_file(out_path, path):
+            raise OutputIsInputError(
                 f'{out_path}: writing the prediction there would replace the '
                 f'input file {path}; choose an output folder outside the '
                 'dataset')
