@@ -178,8 +178,17 @@ def _sentinel(shape: Tuple[int, ...]) -> np.ndarray:
         0, 256, size=shape, dtype=np.uint8)
 
 
+#: The most pixels OpenCV decodes (its CV_IO_MAX_IMAGE_PIXELS default).
+MAX_DECODED_PIXELS = 1 << 30
+
+
 def _decode(path: str, header: ImageHeader, flags: int) -> np.ndarray:
     import cv2  # lazy: keeps the module (and the CLI start) light
+    if header.width * header.height > MAX_DECODED_PIXELS:
+        raise LayoutInputError(
+            f'{path}: the header says {header.width}x{header.height} (WxH) '
+            f'pixels, more than the {MAX_DECODED_PIXELS} an image may have '
+            'here; the file is corrupt or not a page')
     dst = None
     if header.format == 'PNG' and header.bit_depth == 8 and \
             header.colour_type in ('RGB', 'grey') and not header.interlaced:
@@ -196,9 +205,12 @@ def _decode(path: str, header: ImageHeader, flags: int) -> np.ndarray:
     try:
         image = cv2.imread(path, dst, flags) if dst is not None \
             else cv2.imread(path, flags)
-    except cv2.error as error:
+    except cv2.error:
+        # OpenCV's own text (an assertion in its source) tells the user
+        # nothing about the file.
         raise LayoutInputError(
-            f'{path}: cannot decode image ({str(error).strip()})') from None
+            f'{path}: cannot decode image (corrupt or unsupported '
+            'file)') from None
     failed = image is None or image.size == 0 or (
         dst is not None and image is dst
         and np.array_equal(image[-1], sentinel))

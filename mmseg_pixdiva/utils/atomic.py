@@ -29,6 +29,15 @@ def atomic_path(path: PathLike) -> Iterator[Path]:
         that pick the format from the suffix keep working.
     """
     path = Path(path)
+    for folder in (path.parent, *path.parent.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                # mkdir would say "[Errno 17] File exists: '<folder>'",
+                # naming neither the output nor the problem.
+                raise NotADirectoryError(
+                    f'{path}: cannot write it there: {folder} is a file, '
+                    'not a folder')
+            break
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(
         dir=path.parent, prefix=f'.{path.stem}.', suffix=f'.tmp{path.suffix}')

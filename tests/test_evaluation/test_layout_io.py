@@ -240,3 +240,18 @@ def test_page_image_of_another_size_names_both_files_and_sizes(
     assert str(error.value) == (
         f'{path}: original page size 20x25 differs from the GT {gt_path} '
         f'(30x40, WxH); the overlay needs the page the GT was made for')
+
+
+def test_a_header_too_large_to_decode_is_named(tmp_path):
+    import struct
+    import zlib
+    ihdr = struct.pack('>IIBBBBB', 70000, 70000, 8, 2, 0, 0, 0)
+    chunk = (struct.pack('>I', 13) + b'IHDR' + ihdr +
+             struct.pack('>I', zlib.crc32(b'IHDR' + ihdr)))
+    end = struct.pack('>I', 0) + b'IEND' + struct.pack('>I', zlib.crc32(
+        b'IEND'))
+    (tmp_path / 'huge.png').write_bytes(lio.PNG_SIGNATURE + chunk + end)
+    with pytest.raises(lio.LayoutInputError) as error:
+        lio.read_label_image(tmp_path / 'huge.png')
+    assert 'the header says 70000x70000 (WxH) pixels' in str(error.value)
+    assert 'OpenCV' not in str(error.value)

@@ -38,3 +38,13 @@ def test_cache_is_not_written_into_a_read_only_folder(tmp_path):
         assert list(shared.iterdir()) == []
     finally:
         shared.chmod(0o755)
+
+
+def test_an_output_below_a_file_names_the_output_and_the_file(tmp_path):
+    from mmseg_pixdiva.utils import atomic_write_text
+    (tmp_path / 'afile').write_text('x')
+    with pytest.raises(NotADirectoryError) as error:
+        atomic_write_text(tmp_path / 'afile' / 'sub' / 'out.json', '{}')
+    assert str(error.value) == (
+        f'{tmp_path / "afile" / "sub" / "out.json"}: cannot write it there: '
+        f'{tmp_path / "afile"} is a file, not a folder')
