@@ -164,6 +164,9 @@ def test_errors_name_the_file(tiny_root):
                        'the GT'):
         compute_dataset_statistics(pairs, progress=False)
     (tiny_root / 'train' / 'data' / 'b.png').write_bytes(b'')
+    with pytest.raises(ValueError, match=r'b\.png: empty file \(0 bytes\)'):
+        compute_dataset_statistics(pairs[1:], progress=False)
+    (tiny_root / 'train' / 'data' / 'b.png').write_bytes(b'\x00\x01 junk')
     with pytest.raises(DatasetStatisticsError, match=r'b\.png: cannot read '
                        'the image'):
         compute_dataset_statistics(pairs[1:], progress=False)
