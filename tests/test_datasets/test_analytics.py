@@ -229,17 +229,29 @@ def test_cache_roundtrip_and_invalidation(tiny_root):
 
 
 def test_read_only_data_root_falls_back(tiny_root, monkeypatch):
-    import mmseg_pixdiva.datasets.analytics as analytics
+    import mmseg_pixdiva.utils.atomic as atomic
 
     def refuse(path, text):
         raise PermissionError(13, 'Permission denied', str(path))
 
-    monkeypatch.setattr(analytics, 'atomic_write_text', refuse)
-    with pytest.warns(UserWarning, match='could not write the statistics '
-                      'cache'):
+    monkeypatch.setattr(atomic, 'atomic_write_text', refuse)
+    with pytest.warns(UserWarning, match='could not cache the statistics'):
         stats = load_or_compute_statistics(str(tiny_root), progress=False)
     assert stats['cached'] is False and stats['num_pixels'] == 6
     assert not (tiny_root / 'pixdiva_statistics.json').exists()
+    # A folder without write permission is read-only by intent (a shared
+    # dataset): nothing written, no warning, even for root.
+    monkeypatch.undo()
+    tiny_root.chmod(0o555)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('error')
+            stats = load_or_compute_statistics(str(tiny_root),
+                                               progress=False)
+        assert stats['cached'] is False
+        assert not (tiny_root / 'pixdiva_statistics.json').exists()
+    finally:
+        tiny_root.chmod(0o755)
     with warnings.catch_warnings():
         warnings.simplefilter('error')
         load_or_compute_statistics(str(tiny_root), use_cache=False,
