@@ -1,7 +1,7 @@
 """The DIVA Layout Analysis Evaluator, re-implemented in pure numpy.
 
-Exact semantics of the official Java tool (DIVA-DIA/DIVA_Layout_Analysis_
-Evaluator, HEAD 87a11ed), see ``shared/golden/layout-evaluator/README.md``:
+Exact semantics of the official Java tool
+(https://github.com/DIVA-DIA/DIVA_Layout_Analysis_Evaluator, commit 87a11ed):
 
 * bit ``c`` of the blue channel is class ``c``; the number of classes ``L``
   is the bit length of the largest GT blue value; prediction bits ``>= L``
