@@ -30,6 +30,10 @@ from typing import (Callable, Dict, Iterable, List, Optional, Sequence,
 
 import numpy as np
 
+# encoding is numpy-only too, so the CLI stays fast; the name stays
+# importable from here.
+from ..datasets.encoding import BOUNDARY_RED_BIT  # noqa: F401
+
 #: Summary keys, in the order the Java evaluator prints them.
 SCORE_KEYS: Tuple[str, ...] = (
     'exact_match', 'hamming_score', 'mean_iu', 'fw_iu', 'mean_f1',
@@ -37,9 +41,6 @@ SCORE_KEYS: Tuple[str, ...] = (
 
 #: Per-class keys (lists indexed by bit/class).
 PER_CLASS_KEYS: Tuple[str, ...] = ('iu', 'precision', 'recall', 'f1', 'freq')
-
-#: Red-channel bit that marks boundary pixels in a DIVA-HisDB GT.
-BOUNDARY_RED_BIT = 0x80
 
 #: Histogram axes: (boundary flag, prediction blue, GT blue).
 HISTOGRAM_SHAPE = (2, 256, 256)

@@ -275,7 +275,7 @@ def list_images(folder: str, role: str,
     images: Dict[str, str] = {}
     for entry in sorted(path.iterdir()):
         if entry.name.startswith('.') or \
-                entry.suffix.lower() not in lio.IMAGE_SUFFIXES:
+                entry.suffix.lower() not in lio.FOLDER_MODE_SUFFIXES:
             continue
         if entry.is_symlink() and not entry.exists():
             # A page the user meant to evaluate: skipping it would change

@@ -37,9 +37,12 @@ PathLike = Union[str, os.PathLike]
 PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
 JPEG_SIGNATURE = b'\xff\xd8\xff'
 
-#: Suffixes looked at in folder mode (others are ignored).
-IMAGE_SUFFIXES = ('.png', '.bmp', '.tif', '.tiff', '.jpg', '.jpeg', '.jp2',
-                  '.webp', '.gif')
+#: Suffixes the evaluator's folder mode looks at (others are ignored). Not
+#: the scan suffixes of :data:`mmseg_pixdiva.datasets.pairing.IMAGE_SUFFIXES`:
+#: formats the evaluator refuses (GIF, JPEG, JPEG 2000, WebP) are listed too,
+#: so that such a page is named in an error, not skipped without a word.
+FOLDER_MODE_SUFFIXES = ('.png', '.bmp', '.tif', '.tiff', '.jpg', '.jpeg',
+                        '.jp2', '.webp', '.gif')
 
 _PNG_COLOUR_TYPES = {
     0: 'grey',
