@@ -23,7 +23,7 @@ setup(
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',
     packages=find_packages(include=['mmseg_pixdiva', 'mmseg_pixdiva.*']),
-    python_requires='>=3.9',
+    python_requires='>=3.10',
     install_requires=[
         'mmengine>=0.10.7,<0.11',
         'mmsegmentation>=1.2.2,<1.3',

@@ -1,4 +1,5 @@
-"""How the real-page benchmark cuts a page: pure functions (numpy only).
+"""How the real-page benchmark cuts a page: pure functions (numpy and the
+package's label-encoding constants only).
 
 A page is cut into three horizontal bands that do not overlap and together
 cover it (rows ``[start, stop)``, top to bottom)::
@@ -27,6 +28,8 @@ from typing import Dict, Tuple
 
 import numpy as np
 
+from mmseg_pixdiva.datasets.encoding import BOUNDARY_RED_BIT, HISDB_BACKGROUND
+
 #: Split names, top to bottom.
 SPLITS: Tuple[str, ...] = ('train', 'val', 'test')
 
@@ -35,10 +38,6 @@ SPLITS: Tuple[str, ...] = ('train', 'val', 'test')
 #: training keeps 7/12 of every page.
 TEST_FRACTION = 1 / 3
 VAL_FRACTION = 1 / 12
-
-#: Red-channel bit of DIVA-HisDB boundary pixels; blue value of background.
-BOUNDARY_RED_BIT = 0x80
-BACKGROUND_BLUE = 0x01
 
 
 def split_rows(height: int,
@@ -103,6 +102,6 @@ def clear_background_boundary(gt_rgb: np.ndarray) -> np.ndarray:
         raise ValueError('expected an HxWx3 uint8 RGB GT, got '
                          f'{gt_rgb.dtype} {gt_rgb.shape}')
     out = gt_rgb.copy()
-    background = out[..., 2] == BACKGROUND_BLUE
+    background = out[..., 2] == HISDB_BACKGROUND
     out[..., 0][background] &= np.uint8(~BOUNDARY_RED_BIT & 0xFF)
     return out

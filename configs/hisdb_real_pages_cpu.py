@@ -93,8 +93,8 @@ default_hooks = dict(
                        train_interval=500))
 # Test predictions in the GT format (tools/test.py --out replaces the
 # folder); channels-last weights, with which oneDNN's CPU convolutions make
-# a training step 1.28x faster (benchmarks/bench_channels_last_training.py;
-# nothing changes on a GPU).
+# a training step 1.35x faster (docs/benchmarks.md, measured by
+# benchmarks/bench_channels_last_training.py; nothing changes on a GPU).
 custom_hooks = [
     dict(type='GTFormatPredictionHook',
          out_dir='work_dirs/hisdb_real_pages_cpu/predictions'),

@@ -28,8 +28,7 @@ REGISTRATION_MODULE = 'mmseg_pixdiva.registration'
 
 #: mmseg registries our components are registered in.
 _REGISTRIES = ('DATASETS', 'TRANSFORMS', 'DATA_SAMPLERS', 'MODELS',
-               'METRICS', 'HOOKS', 'LOOPS', 'OPTIM_WRAPPERS', 'VISUALIZERS',
-               'VISBACKENDS')
+               'METRICS', 'HOOKS', 'LOOPS', 'OPTIM_WRAPPERS')
 
 
 def register_all_modules() -> None:

@@ -33,7 +33,9 @@ from mmseg_pixdiva.utils.output_guard import (  # noqa: E402
     refuse_foreign_files, refuse_inputs)
 from mmseg_pixdiva.utils.errors import exit_on_input_error  # noqa: E402
 
-GT_SUFFIXES = ('.png', '.bmp', '.tif', '.tiff')
+#: Formats the evaluator's label reader (``read_label_image``) decodes; not
+#: the datasets' ``GT_SUFFIXES``, which include GIF.
+LABEL_SUFFIXES = ('.png', '.bmp', '.tif', '.tiff')
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -71,7 +73,7 @@ def convert_file(path: Path, args: argparse.Namespace) -> bytes:
 @exit_on_input_error
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
-    files = collect_files(args.inputs, GT_SUFFIXES, 'GT-format image')
+    files = collect_files(args.inputs, LABEL_SUFFIXES, 'GT-format image')
     out_dir = Path(args.out_dir)
     outputs = [out_dir / f'{path.stem}.xml' for path in files]
     refuse_inputs(outputs, [('GT', path) for path in files])

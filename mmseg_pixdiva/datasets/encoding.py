@@ -19,9 +19,12 @@ IGNORE_INDEX = 255
 #: Red-channel bit that DIVA-HisDB sets on boundary pixels.
 BOUNDARY_RED_BIT = 0x80
 
+#: Blue value of the DIVA-HisDB background bit (bit 0).
+HISDB_BACKGROUND = 0x01
+
 #: DIVA-HisDB blue-channel bits and their class names.
 HISDB_BITS: Dict[int, str] = {
-    0x01: 'background',
+    HISDB_BACKGROUND: 'background',
     0x02: 'comment',
     0x04: 'decoration',
     0x08: 'main text',
@@ -82,7 +85,7 @@ def hisdb_colour(blue: int) -> Tuple[int, int, int]:
         tuple: ``(r, g, b)``.
     """
     bits = [1 << b for b in range(8) if blue & (1 << b)]
-    foreground = [b for b in bits if b != 0x01] or bits
+    foreground = [b for b in bits if b != HISDB_BACKGROUND] or bits
     colours = [HISDB_BIT_COLOURS.get(b, (128, 128, 128)) for b in foreground]
     if not colours:
         return (128, 128, 128)

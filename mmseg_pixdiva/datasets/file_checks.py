@@ -7,8 +7,8 @@ only when it is decoded, perhaps at the first validation hours later. Both
 are found here from the file's markers, without decoding it, so a whole
 dataset is checked in seconds before anything else reads it.
 """
-from ..evaluation.layout_io import jpeg_file_is_complete, read_image_header
 from ..utils.errors import InputError
+from ..utils.image_header import jpeg_file_is_complete, read_image_header
 
 
 class IncompleteFileError(InputError, ValueError):
@@ -19,7 +19,7 @@ def check_file_complete(path: str, role: str = 'image') -> None:
     """Raise :class:`IncompleteFileError` naming ``path`` if it is cut short.
 
     JPEG files must reach their end-of-image marker
-    (:func:`~mmseg_pixdiva.evaluation.layout_io.jpeg_is_complete`) and PNG
+    (:func:`~mmseg_pixdiva.utils.image_header.jpeg_is_complete`) and PNG
     files must end with their IEND chunk. Other formats (and files that
     are not images at all) are left to their decoder, which reports them.
 
@@ -30,7 +30,7 @@ def check_file_complete(path: str, role: str = 'image') -> None:
     Raises:
         IncompleteFileError: Naming the file and what is wrong.
         InputError: If the file cannot be read (from
-            :func:`~mmseg_pixdiva.evaluation.layout_io.read_image_header`).
+            :func:`~mmseg_pixdiva.utils.image_header.read_image_header`).
     """
     header = read_image_header(path)
     if header.format == 'JPEG' and not jpeg_file_is_complete(path):

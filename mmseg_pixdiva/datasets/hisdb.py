@@ -4,12 +4,10 @@ from typing import List, Optional, Sequence
 
 from mmseg.registry import DATASETS
 
+from .encoding import HISDB_BACKGROUND  # noqa: F401 (re-exported)
 from .encoding import hisdb_class_name, hisdb_palette
 from .gt_values import GT_VALUES_CACHE_NAME, refuse_hisdb_blue_zero
 from .paired_blue_channel import PairedBlueChannelDataset
-
-#: Blue value of the HisDB background bit.
-HISDB_BACKGROUND = 0x01
 
 #: Blue value with no HisDB bit set (not a class of the encoding).
 HISDB_NO_BITS = 0x00

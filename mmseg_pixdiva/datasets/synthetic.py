@@ -40,15 +40,16 @@ import cv2
 import numpy as np
 
 from ..utils.atomic import atomic_write_image, atomic_write_text
+from .encoding import BOUNDARY_RED_BIT, HISDB_BACKGROUND
 
 #: DIVA-HisDB blue-channel bits.
-BACKGROUND = 0x01
+BACKGROUND = HISDB_BACKGROUND
 COMMENT = 0x02
 DECORATION = 0x04
 MAIN_TEXT = 0x08
 
 #: Red value of boundary pixels.
-BOUNDARY_RED = 0x80
+BOUNDARY_RED = BOUNDARY_RED_BIT
 
 #: Blue values the generator can produce (the ones seen in real DIVA-HisDB).
 SYNTHETIC_LABEL_VALUES = (1, 2, 4, 6, 8, 10, 12, 14)

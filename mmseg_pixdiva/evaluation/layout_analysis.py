@@ -1,7 +1,7 @@
 """The DIVA Layout Analysis Evaluator, re-implemented in pure numpy.
 
-Exact semantics of the official Java tool (DIVA-DIA/DIVA_Layout_Analysis_
-Evaluator, HEAD 87a11ed), see ``shared/golden/layout-evaluator/README.md``:
+Exact semantics of the official Java tool
+(https://github.com/DIVA-DIA/DIVA_Layout_Analysis_Evaluator, commit 87a11ed):
 
 * bit ``c`` of the blue channel is class ``c``; the number of classes ``L``
   is the bit length of the largest GT blue value; prediction bits ``>= L``
@@ -19,8 +19,8 @@ the evaluator follows exactly from that histogram, so pages pool by adding
 histograms, the full-resolution images are touched only once, and the count
 runs in row chunks (low memory) on several threads (numpy releases the GIL).
 
-This module imports numpy only (no torch, mmseg or cv2): the evaluator CLI
-starts in a fraction of a second.
+This module imports numpy and the package's label encoding only (no torch,
+mmseg or cv2): the evaluator CLI starts in a fraction of a second.
 """
 import math
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +30,9 @@ from typing import (Callable, Dict, Iterable, List, Optional, Sequence,
 
 import numpy as np
 
+# encoding is numpy-only too, so the CLI stays fast.
+from ..datasets.encoding import BOUNDARY_RED_BIT
+
 #: Summary keys, in the order the Java evaluator prints them.
 SCORE_KEYS: Tuple[str, ...] = (
     'exact_match', 'hamming_score', 'mean_iu', 'fw_iu', 'mean_f1',
@@ -38,11 +41,11 @@ SCORE_KEYS: Tuple[str, ...] = (
 #: Per-class keys (lists indexed by bit/class).
 PER_CLASS_KEYS: Tuple[str, ...] = ('iu', 'precision', 'recall', 'f1', 'freq')
 
-#: Red-channel bit that marks boundary pixels in a DIVA-HisDB GT.
-BOUNDARY_RED_BIT = 0x80
-
 #: Histogram axes: (boundary flag, prediction blue, GT blue).
 HISTOGRAM_SHAPE = (2, 256, 256)
+# The boundary bit is red's top bit, so shifting it down leaves exactly the
+# 0/1 flag of the histogram's first axis.
+_BOUNDARY_SHIFT = BOUNDARY_RED_BIT.bit_length() - 1
 _NUM_CODES = 2 * 256 * 256
 
 #: Error-visualisation colours of the evaluator (RGB).
@@ -207,7 +210,7 @@ class _CodeBuffer:
         view[..., 0] = gt_blue
         view[..., 1] = pred_blue
         if gt_red is not None:
-            np.right_shift(gt_red, 7, out=view[..., 2])
+            np.right_shift(gt_red, _BOUNDARY_SHIFT, out=view[..., 2])
         return self.words[:rows * self.width]
 
 

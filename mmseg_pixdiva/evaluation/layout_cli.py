@@ -275,7 +275,7 @@ def list_images(folder: str, role: str,
     images: Dict[str, str] = {}
     for entry in sorted(path.iterdir()):
         if entry.name.startswith('.') or \
-                entry.suffix.lower() not in lio.IMAGE_SUFFIXES:
+                entry.suffix.lower() not in lio.FOLDER_MODE_SUFFIXES:
             continue
         if entry.is_symlink() and not entry.exists():
             # A page the user meant to evaluate: skipping it would change
@@ -294,9 +294,21 @@ def list_images(folder: str, role: str,
     return images
 
 
-def pair_by_stem(gts: Dict[str, str], preds: Dict[str, str],
-                 skip_unpaired: bool = False) -> List[Tuple[str, str, str]]:
-    """Pair GT and prediction files by stem.
+def pair_gt_with_predictions(gts: Dict[str, str], preds: Dict[str, str],
+                             skip_unpaired: bool = False
+                             ) -> List[Tuple[str, str, str]]:
+    """Pair the GT and prediction listings of :func:`list_images` by stem.
+
+    Not :func:`mmseg_pixdiva.datasets.pairing.pair_by_stem`, which lists
+    image and GT folders for the datasets: the evaluator lists its own
+    formats (:data:`~mmseg_pixdiva.evaluation.layout_io.FOLDER_MODE_SUFFIXES`),
+    may skip unpaired files (``--skip-unpaired``) and names its command-line
+    options in its messages.
+
+    Args:
+        gts (Dict[str, str]): ``{stem: path}`` of the GT folder.
+        preds (Dict[str, str]): ``{stem: path}`` of the prediction folder.
+        skip_unpaired (bool): Warn about unpaired files instead of failing.
 
     Returns:
         list: ``[(stem, gt_path, pred_path), ...]`` sorted by stem.
@@ -365,7 +377,7 @@ def run_folder(args: argparse.Namespace,
         parser.error('folder mode needs both --gt-dir and --prediction-dir')
     if not args.out_dir:
         parser.error('folder mode needs --out-dir')
-    pairs = pair_by_stem(
+    pairs = pair_gt_with_predictions(
         list_images(args.gt_dir, 'GT', skip_outputs=True),
         list_images(args.prediction_dir, 'prediction', skip_outputs=True),
         args.skip_unpaired)

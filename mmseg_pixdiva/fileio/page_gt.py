@@ -17,14 +17,14 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from ..datasets.encoding import BOUNDARY_RED_BIT
+from ..datasets.encoding import BOUNDARY_RED_BIT, HISDB_BACKGROUND
 from .page_classes import COMMENT, DECORATION, MAIN_TEXT, PageClassTable
 from .page_xml import PageDocument, PageElement
 from .polygons import (DEFAULT_JOIN, DEFAULT_SCALE, DEFAULT_TOLERANCE,
                        mask_to_polygons, polygons_to_mask)
 
 #: Blue value of background in a DIVA-HisDB GT.
-BACKGROUND = 0x01
+BACKGROUND = HISDB_BACKGROUND
 
 #: How each class bit is written to PAGE 2019: (element, type, id prefix).
 GT_REGION_KINDS: Dict[int, Tuple[str, str, str]] = {

@@ -7,7 +7,6 @@ evaluators that read the GTs read it unchanged. Numpy only (OpenCV is loaded
 when writing).
 """
 import os
-import struct
 from pathlib import Path
 from typing import Optional, Sequence, Tuple, Union
 
@@ -15,13 +14,11 @@ import numpy as np
 
 from ..datasets.encoding import classes_to_gt_rgb
 from .atomic import atomic_write_image
+from .errors import InputError
+from .image_header import read_image_header
 from .output_guard import OutputIsInputError, same_file
 
 PathLike = Union[str, os.PathLike]
-
-_PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
-# The IEND chunk is always the same 12 bytes: length 0, type, CRC.
-_PNG_IEND = b'\x00\x00\x00\x00IEND\xaeB`\x82'
 
 
 def gt_format_path(out_dir: PathLike, img_path: PathLike) -> Path:
@@ -73,9 +70,11 @@ def write_gt_format_prediction(path: PathLike, classes: np.ndarray,
 def png_size(path: PathLike) -> Optional[Tuple[int, int]]:
     """``(width, height)`` of a *complete* PNG file, else None.
 
-    Complete means: PNG signature, an IHDR chunk first, and the file ends
-    with the IEND chunk (a file cut short by an interrupted copy does not).
-    Reads 24 bytes from the start and 12 from the end only.
+    Complete means: PNG signature, an IHDR chunk first, and the IEND chunk
+    at the file's end (a file cut short by an interrupted copy has none;
+    bytes after it, which decoders ignore, are allowed), as
+    :func:`~mmseg_pixdiva.utils.image_header.read_image_header` reads them:
+    the file's first bytes and its tail only.
 
     Args:
         path: The file.
@@ -84,17 +83,9 @@ def png_size(path: PathLike) -> Optional[Tuple[int, int]]:
         tuple | None: ``(width, height)``, or None if missing or incomplete.
     """
     try:
-        with open(path, 'rb') as f:
-            head = f.read(24)
-            f.seek(0, os.SEEK_END)
-            if f.tell() < 24 + len(_PNG_IEND):
-                return None
-            f.seek(-len(_PNG_IEND), os.SEEK_END)
-            tail = f.read()
-    except OSError:
+        header = read_image_header(path)
+    except InputError:  # missing, unreadable, empty or a cut IHDR
         return None
-    if head[:8] != _PNG_SIGNATURE or head[12:16] != b'IHDR' \
-            or tail != _PNG_IEND:
+    if header.format != 'PNG' or not header.complete:
         return None
-    width, height = struct.unpack('>II', head[16:24])
-    return width, height
+    return header.width, header.height

@@ -7,14 +7,11 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 
-from mmseg_pixdiva.datasets.encoding import (IGNORE_INDEX, distinct_palette,
-                                             hisdb_palette)
+from mmseg_pixdiva.datasets.encoding import (HISDB_BACKGROUND, IGNORE_INDEX,
+                                             distinct_palette, hisdb_palette)
 
 #: Colour of pixels without a label (IGNORE_INDEX) in coloured maps.
 IGNORE_COLOUR = (128, 128, 128)
-
-#: The DIVA-HisDB background class is blue 0x01 (bit 0).
-_HISDB_BACKGROUND = 0x01
 
 
 def palette_lut(palette: Sequence[Sequence[int]],
@@ -120,7 +117,7 @@ def is_bit_flag_encoding(label_values: Optional[Sequence[int]]) -> bool:
     if not label_values:
         return False
     values = [int(v) for v in label_values]
-    return all(0 < v < 256 for v in values) and _HISDB_BACKGROUND in values
+    return all(0 < v < 256 for v in values) and HISDB_BACKGROUND in values
 
 
 def resolve_palette(num_classes: int,

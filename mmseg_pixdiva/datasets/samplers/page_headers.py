@@ -3,6 +3,11 @@
 Reading a header costs one small read per file, so every page of a dataset
 can be checked when the sampler is built instead of failing when the page
 is first decoded, perhaps hours into training.
+
+PIL reads the header here, not the byte-level reader of
+:mod:`mmseg_pixdiva.utils.image_header`: scans are JPEG or TIFF, whose
+sizes (and EXIF orientation) that reader does not parse. Sizes are
+``(h, w)``, mmseg's ``img_shape`` order.
 """
 import warnings
 from typing import Sequence, Tuple

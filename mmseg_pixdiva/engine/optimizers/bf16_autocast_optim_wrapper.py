@@ -16,7 +16,7 @@ class BF16AutocastOptimWrapper(OptimWrapper):
     NPU, MLU, MUSA). On CPUs with bfloat16 instructions (AVX512-BF16, AMX)
     oneDNN's convolutions run much faster in bfloat16: a training step of
     ``configs/hisdb_real_pages_cpu.py``'s model takes about 0.6 of the
-    float32 time on the 2-core development machine (measured by
+    float32 time on the 2-core CPU machine (``docs/benchmarks.md``,
     ``benchmarks/bench_channels_last_training.py``). Only the autocast
     context is added: the weights, their gradients and the optimizer state
     stay float32, losses are computed in float32 (autocast's policy), and

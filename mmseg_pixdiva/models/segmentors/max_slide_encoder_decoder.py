@@ -22,17 +22,13 @@ from ..utils.sliding_window import (MERGE_MODES, batched, default_stride,
                                     window_counts, window_grid)
 
 #: Windows per forward pass when ``test_cfg.batch_windows`` is not set, by
-#: device type. CPU: measured with the tiny UNet of
-#: ``benchmarks/bench_max_slide.py`` (128x128 channels-last windows, 2
-#: cores, 2048x2048 region): 1, 2 and 4 windows per pass took 4.7, 3.7 and
-#: 3.3 s, and the model's activations peak at about 3.4 MiB per window
-#: (13.5 MiB for 4: conv, batch-norm and concatenation outputs of the
-#: full-resolution decoder, profiled).
-#: 2 keeps the batch small next to the canvas (peak about half of mmseg's
-#: stock slide inference, which holds two page-sized tensors), at ~10% more
-#: time than 4; set ``batch_windows`` for speed when memory is plentiful.
-#: GPU: not measured (no GPU on the development machine); a GPU needs larger
-#: batches to be busy, and 32 windows of 128x128 stay small.
+#: device type. CPU: 2 keeps the activations of a batch small next to the
+#: page canvas (peak about half of mmseg's stock slide inference, which holds
+#: two page-sized tensors) at about 10% more time than 4; set
+#: ``batch_windows`` for speed when memory is plentiful. The measurements
+#: behind this choice are in ``docs/benchmarks.md`` (full-page sliding-window
+#: inference). GPU: a GPU needs larger batches to be busy, and 32 windows of
+#: 128x128 stay small.
 DEFAULT_BATCH_WINDOWS = dict(cpu=2, cuda=32)
 
 
@@ -72,9 +68,8 @@ class MaxSlideEncoderDecoder(EncoderDecoder):
       GPU). Default False: the canvas lives on the model's device.
     - ``channels_last`` (bool, optional): run the windows in channels-last
       memory format. ``None`` (default) turns it on for CPU inputs, where
-      oneDNN's convolutions are much faster that way (the tiny UNet of
-      ``benchmarks/bench_max_slide.py``: 3.0 instead of 7.7 ms per 128 px
-      window on 2 cores), and leaves GPUs as configured.
+      oneDNN's convolutions are much faster that way (see
+      ``docs/benchmarks.md``), and leaves GPUs as configured.
 
     - ``postprocess`` (dict, optional): page-level clean-up of every
       prediction larger than one window (whole pages; validation crops are
