@@ -14,7 +14,10 @@ import numpy as np
 import pytest
 from tool_loader import load_tool
 
+from mmseg_pixdiva.datasets.analytics import DEFAULT_CACHE_NAME
 from mmseg_pixdiva.datasets.encoding import classes_to_gt_rgb
+from mmseg_pixdiva.datasets.gt_values import GT_VALUES_CACHE_NAME
+from mmseg_pixdiva.datasets.paired_blue_channel import LABEL_CACHE_NAME
 from mmseg_pixdiva.evaluation.layout_cli import main as evaluate_main
 from mmseg_pixdiva.utils.atomic import atomic_write_image
 
@@ -132,7 +135,8 @@ def runner_test_row(tree, case, out):
             tree['root'] / 'nope'
     if case == 'output_is_input':
         return argv + ['--out', tree['gt'].parent], tree['gt'].parent
-    return None
+    spoil(tree['gt'], case)
+    return argv, tree['gt']
 
 
 TOOLS = {
@@ -160,9 +164,16 @@ def in_subprocess(tool: str):
     return main
 
 
+#: Caches the dataset code keeps in the data root (what it learnt from the
+#: files that are fine); not outputs, and no input is replaced by them.
+DATA_ROOT_CACHES = (GT_VALUES_CACHE_NAME, LABEL_CACHE_NAME,
+                    DEFAULT_CACHE_NAME)
+
+
 def snapshot(root: Path) -> dict:
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).digest()
-            for p in sorted(root.rglob('*')) if p.is_file()}
+            for p in sorted(root.rglob('*'))
+            if p.is_file() and p.name not in DATA_ROOT_CACHES}
 
 
 def run_tool(main, argv):
