@@ -15,7 +15,7 @@ colours), ``indices`` palette and 8-bit grey images by their index.
 """
 import os
 from dataclasses import dataclass, field
-from typing import Dict, Tuple, Union
+from typing import Dict, List, Tuple, Union
 
 import numpy as np
 
@@ -114,6 +114,13 @@ def load_colour_mapping(path: PathLike) -> ColourMapping:
     return mapping
 
 
+def _first_few(items: List[str]) -> str:
+    """The first :data:`_LISTED` items, joined, and how many more."""
+    more = f' and {len(items) - _LISTED} more' if len(items) > _LISTED \
+        else ''
+    return ', '.join(items[:_LISTED]) + more
+
+
 def colours_to_blue(rgb: np.ndarray, mapping: ColourMapping,
                     source: str = 'GT') -> np.ndarray:
     """Blue values of an RGB class-colour image.
@@ -141,15 +148,13 @@ def colours_to_blue(rgb: np.ndarray, mapping: ColourMapping,
     unknown = blue == 0
     if unknown.any():
         values, counts = np.unique(code[unknown], return_counts=True)
-        order = np.argsort(-counts)[:_LISTED]
-        listed = ', '.join(
+        order = np.argsort(-counts)
+        listed = _first_few([
             f'({v >> 16}, {(v >> 8) & 255}, {v & 255}) #{int(v):06X}: '
-            f'{int(c)} pixels' for v, c in zip(values[order], counts[order]))
-        more = f' and {len(values) - _LISTED} more' \
-            if len(values) > _LISTED else ''
+            f'{int(c)} pixels' for v, c in zip(values[order], counts[order])])
         raise ColourMappingError(
             f'{source}: {len(values)} colour(s) not in the mapping '
-            f'{mapping.source}: {listed}{more}')
+            f'{mapping.source}: {listed}')
     return blue
 
 
@@ -168,11 +173,9 @@ def indices_to_blue(indices: np.ndarray, mapping: ColourMapping,
     if not blue.all():
         counts = np.bincount(indices[blue == 0].ravel(), minlength=256)
         missing = np.flatnonzero(counts)
-        listed = ', '.join(f'index {i}: {int(counts[i])} pixels'
-                           for i in missing[:_LISTED])
-        more = f' and {len(missing) - _LISTED} more' \
-            if len(missing) > _LISTED else ''
+        listed = _first_few([f'index {i}: {int(counts[i])} pixels'
+                             for i in missing])
         raise ColourMappingError(
             f'{source}: {len(missing)} palette index(es) not in the mapping '
-            f'{mapping.source}: {listed}{more}')
+            f'{mapping.source}: {listed}')
     return blue
