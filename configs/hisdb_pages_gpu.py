@@ -39,12 +39,12 @@ val_dataloader = dict(
     dataset=dict(pipeline=val_pipeline))
 max_iters = 40000
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, begin=0, end=500,
-         by_epoch=False),
-    dict(type='PolyLR', eta_min=1e-5, power=0.9, begin=500, end=max_iters,
-         by_epoch=False),
-]
+# The schedule of configs/_base_/schedules/adam_poly_5k.py, with a longer
+# warm-up for the larger batch.
+warmup, poly = _base_.param_scheduler
+param_scheduler = [dict(warmup, end=500),
+                   dict(poly, begin=500, end=max_iters)]
+del warmup, poly
 train_cfg = dict(max_iters=max_iters, val_interval=4000)
 default_hooks = dict(
     checkpoint=dict(interval=4000, max_keep_ckpts=2),
