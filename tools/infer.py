@@ -50,7 +50,7 @@ import mmseg_pixdiva  # noqa: E402,F401  (compat layer before mmseg/mmengine)
 from mmseg_pixdiva.datasets.pairing import (IMAGE_SUFFIXES,  # noqa: E402
                                             PairingError, pair_by_stem)
 from mmseg_pixdiva.utils.errors import (InputError,  # noqa: E402
-                                        exit_on_input_error)
+                                        exit_on_input_error, problem_list)
 from mmseg_pixdiva.utils.output_guard import (  # noqa: E402
     refuse_foreign_files, refuse_input_folders, refuse_inputs)
 
@@ -157,8 +157,8 @@ def check_pages(pages: Sequence[Path]) -> None:
     if len(problems) == 1:
         raise InferError(problems[0])
     if problems:
-        raise InferError('\n  '.join(
-            [f'{len(problems)} pages cannot be read:'] + problems))
+        raise InferError(problem_list(f'{len(problems)} pages cannot be read',
+                                      problems))
 
 
 def output_path(output_dir: Path, page: Path) -> Path:
@@ -527,7 +527,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
               f'{len(skipped)} files skipped, {len(failed)} failed; '
               f'outputs in {output_dir}', logger='current')
     if failed:
-        print('pages that failed:\n  ' + '\n  '.join(failed), file=sys.stderr)
+        print(problem_list('pages that failed', failed), file=sys.stderr)
         return 1
     return 0
 

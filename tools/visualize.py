@@ -38,7 +38,7 @@ from mmseg_pixdiva.datasets.pairing import IMAGE_SUFFIXES  # noqa: E402
 from mmseg_pixdiva.evaluation import layout_io as lio  # noqa: E402
 from mmseg_pixdiva.utils.atomic import atomic_write_image  # noqa: E402
 from mmseg_pixdiva.utils.errors import (  # noqa: E402
-    UsageError, exit_on_input_error)
+    UsageError, exit_on_input_error, problem_list)
 from mmseg_pixdiva.utils.output_guard import (  # noqa: E402
     refuse_foreign_files, refuse_input_folders, refuse_inputs)
 from mmseg_pixdiva.visualization import (  # noqa: E402
@@ -193,8 +193,8 @@ def plan_pages(files: Sequence[Path], args: argparse.Namespace,
                    for kind in kinds]
         plans.append(PagePlan(path, gt_path, scan_path, outputs))
     if missing:
-        raise FileNotFoundError('\n  '.join(
-            [f'{len(missing)} page(s) lack a partner (nothing written):'] +
+        raise FileNotFoundError(problem_list(
+            f'{len(missing)} page(s) lack a partner (nothing written)',
             missing))
     # The evaluator's header checks (empty, truncated, lossy or unknown
     # files), so that bad label files stop the run before any picture.
@@ -207,8 +207,8 @@ def plan_pages(files: Sequence[Path], args: argparse.Namespace,
                 except lio.LayoutInputError as error:
                     problems.append(str(error))
     if problems:
-        raise lio.LayoutInputError('\n  '.join(
-            [f'{len(problems)} file(s) cannot be read (nothing written):'] +
+        raise lio.LayoutInputError(problem_list(
+            f'{len(problems)} file(s) cannot be read (nothing written)',
             problems) if len(problems) > 1 else problems[0])
     return plans
 

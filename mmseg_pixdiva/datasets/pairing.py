@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from ..utils.errors import InputError
+from ..utils.errors import InputError, problem_list
 
 #: Image suffixes accepted for scans (lower case).
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.tif', '.tiff', '.bmp', '.webp')
@@ -95,7 +95,7 @@ def pair_by_stem(img_dir: str,
             problems.append(f'GT {gts[stem]} has no image in {img_dir}')
     if problems:
         what = 'pair images and GTs' if gt_dir else 'list the images'
-        raise PairingError(f'cannot {what}:\n  ' + '\n  '.join(problems))
+        raise PairingError(problem_list(f'cannot {what}', problems))
     return [(stem, str(images[stem]),
              str(gts[stem]) if gt_dir else None) for stem in sorted(images)]
 
@@ -135,8 +135,7 @@ def select_pages(
                 problems.append(f'page "{stem}" is listed in pages but is in '
                                 f'none of {", ".join(folders)}')
     if problems:
-        raise PairingError('cannot select the pages:\n  ' +
-                           '\n  '.join(problems))
+        raise PairingError(problem_list('cannot select the pages', problems))
     keep = None if pages is None else set(pages)
     return [pair for pairs in pair_lists for pair in pairs
             if keep is None or pair[0] in keep]

@@ -41,7 +41,7 @@ from . import layout_analysis as la
 from . import layout_io as lio
 from . import layout_report as report
 from ..utils.atomic import atomic_path, atomic_write_bytes, atomic_write_text
-from ..utils.errors import INPUT_ERRORS
+from ..utils.errors import INPUT_ERRORS, problem_list
 from ..utils.output_guard import refuse_foreign_files, refuse_inputs
 
 SUMMARY_JSON = report.SUMMARY_JSON
@@ -351,9 +351,8 @@ def preflight(pairs: Sequence[Tuple[str, str, str]]) -> None:
         except lio.LayoutInputError as error:
             problems.append(str(error))
     if problems:
-        raise lio.LayoutInputError(
-            f'{len(problems)} page(s) cannot be evaluated:\n  ' +
-            '\n  '.join(problems))
+        raise lio.LayoutInputError(problem_list(
+            f'{len(problems)} page(s) cannot be evaluated', problems))
 
 
 def folder_outputs(args: argparse.Namespace,

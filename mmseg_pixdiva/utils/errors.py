@@ -1,7 +1,7 @@
 """The project's input errors, and how the command-line tools report them."""
 import functools
 import sys
-from typing import Callable
+from typing import Callable, Sequence
 
 
 class InputError(Exception):
@@ -17,6 +17,18 @@ class InputError(Exception):
 class UsageError(InputError, ValueError):
     """Arguments that cannot work together or name something unusable
     (e.g. two class names for three label values)."""
+
+
+def problem_list(headline: str, problems: Sequence[str]) -> str:
+    """One message for several problems found in one pass: the headline,
+    then each problem on its own indented line, so that the user mends
+    them all at once instead of one per run.
+
+    Args:
+        headline (str): What could not be done, without the colon.
+        problems (Sequence[str]): One message each (usually naming a file).
+    """
+    return '\n  '.join([f'{headline}:', *problems])
 
 
 #: What the tools report as input errors: ours, and the built-in ones that

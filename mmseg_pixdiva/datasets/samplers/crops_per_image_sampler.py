@@ -5,6 +5,7 @@ from mmengine.dist import get_dist_info, sync_random_seed
 from mmseg.registry import DATA_SAMPLERS
 from torch.utils.data import Sampler
 
+from ...utils.errors import problem_list
 from ..page_cache import SharedPageCache
 from .crop_index import CropIndex
 from .crop_schedule import (check_crop_fits, check_crop_settings,
@@ -59,10 +60,9 @@ def page_sizes(dataset) -> List[Tuple[int, int]]:
                 mismatches.append(
                     size_mismatch_message(img_path, img_hw, gt_path, gt_hw))
     if mismatches:
-        raise PageSizeMismatchError(
+        raise PageSizeMismatchError(problem_list(
             f'{len(mismatches)} page(s) whose image and GT differ in size '
-            '(a page and its GT must have one size):\n  ' +
-            '\n  '.join(mismatches))
+            '(a page and its GT must have one size)', mismatches))
     return sizes
 
 
