@@ -1,6 +1,7 @@
 """EncoderDecoder whose sliding-window inference keeps the maximum logit."""
+import contextlib
 import math
-from typing import List, Optional, Sequence
+from typing import Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -16,10 +17,12 @@ from ...datasets.encoding import (HISDB_FOREGROUND_BITS, bits_to_class_table,
                                   check_label_values)
 from ...evaluation.region_filter import (filter_small_regions,
                                          region_filter_settings)
-from ..utils.sliding_window import (MERGE_MODES, batched, default_stride,
-                                    extract_windows, finalize_canvas_,
-                                    merge_windows_, new_canvas, to_pair,
-                                    window_counts, window_grid)
+from ..utils.band_merge import merge_in_bands
+from ..utils.sliding_window import (MERGE_MODES, Window, batched,
+                                    default_stride, extract_windows,
+                                    finalize_canvas_, merge_windows_,
+                                    new_canvas, to_pair, window_counts,
+                                    window_grid)
 
 #: Windows per forward pass when ``test_cfg.batch_windows`` is not set, by
 #: device type. CPU: 2 keeps the activations of a batch small next to the
@@ -30,6 +33,12 @@ from ..utils.sliding_window import (MERGE_MODES, batched, default_stride,
 #: inference). GPU: a GPU needs larger batches to be busy, and 32 windows of
 #: 128x128 stay small.
 DEFAULT_BATCH_WINDOWS = dict(cpu=2, cuda=32)
+
+
+#: ``test_cfg.precision`` values: the dtype windows run in under autocast
+#: (``'float32'``: no autocast). Logits are merged in float32 either way.
+PRECISIONS = dict(float32=None, bfloat16=torch.bfloat16,
+                  float16=torch.float16)
 
 
 def default_batch_windows(device: torch.device) -> int:
@@ -70,6 +79,11 @@ class MaxSlideEncoderDecoder(EncoderDecoder):
       memory format. ``None`` (default) turns it on for CPU inputs, where
       oneDNN's convolutions are much faster that way (see
       ``docs/benchmarks.md``), and leaves GPUs as configured.
+    - ``precision`` (str): ``'float32'`` (default), or ``'bfloat16'`` /
+      ``'float16'`` to run the windows under :func:`torch.autocast` on the
+      input's device (faster on GPUs with tensor cores; predictions may
+      differ from float32 on a few pixels, measured in
+      ``docs/benchmarks.md``). Window logits are merged in float32.
 
     - ``postprocess`` (dict, optional): page-level clean-up of every
       prediction larger than one window (whole pages; validation crops are
@@ -85,6 +99,12 @@ class MaxSlideEncoderDecoder(EncoderDecoder):
     dropped before merging. Peak memory is about one ``C x H x W`` float32
     canvas per page in the batch plus one batch of windows (plus a
     ``1 x H x W`` count map for ``'mean'``).
+
+    :meth:`stream_page` is the same inference for one page given as its
+    decoded ``uint8`` image, band by band (:mod:`..utils.band_merge`): its
+    class indices equal those of :meth:`predict` exactly, while only about
+    one window height of the canvas and no float copy of the page exist at
+    a time (``tools/infer.py`` uses it).
 
     **Per-bit prediction** (``per_bit``): for bit-flag GTs such as
     DIVA-HisDB's, where a pixel can hold several classes (decoration + main
@@ -271,13 +291,39 @@ class MaxSlideEncoderDecoder(EncoderDecoder):
                 not isinstance(batch_windows, int) or batch_windows < 1):
             raise ValueError('test_cfg.batch_windows must be a positive int, '
                              f'got {batch_windows!r}')
+        precision = cfg.get('precision', 'float32')
+        if precision not in PRECISIONS:
+            raise ValueError(f'test_cfg.precision must be one of '
+                             f'{tuple(PRECISIONS)}, got {precision!r}')
         return dict(
             crop_size=crop_size,
             stride=stride,
             merge=merge,
             batch_windows=batch_windows,
             accumulate_on_cpu=bool(cfg.get('accumulate_on_cpu', False)),
-            channels_last=cfg.get('channels_last', None))
+            channels_last=cfg.get('channels_last', None),
+            precision=precision)
+
+    def _window_logits(self, crops: Tensor, crop_size: Tuple[int, int],
+                       settings: dict) -> Tensor:
+        """Float32 logits of a batch of normalised windows (``B x 3 x h x
+        w``), in the memory format and precision of ``settings``."""
+        channels_last = settings['channels_last']
+        if channels_last is None:
+            channels_last = crops.device.type == 'cpu'
+        if channels_last:
+            crops = crops.contiguous(memory_format=torch.channels_last)
+        # The head resizes its output to `img_shape` when it is a
+        # torch.Size (how mmseg marks slide windows).
+        metas = [dict(img_shape=torch.Size(crop_size))] * len(crops)
+        dtype = PRECISIONS[settings['precision']]
+        autocast = contextlib.nullcontext() if dtype is None else \
+            torch.autocast(crops.device.type, dtype=dtype)
+        with autocast:
+            logits = self.encode_decode(crops, metas)
+        # The canvas is contiguous (C, H, W) float32; merging channels-last
+        # logits into it would walk both with mismatched strides.
+        return logits.float().contiguous()
 
     def slide_inference(self, inputs: Tensor,
                         batch_img_metas: List[dict]) -> Tensor:
@@ -304,28 +350,113 @@ class MaxSlideEncoderDecoder(EncoderDecoder):
         windows = window_grid(height, width, crop_size, settings['stride'])
         batch_windows = settings['batch_windows'] or \
             default_batch_windows(inputs.device)
-        channels_last = settings['channels_last']
-        if channels_last is None:
-            channels_last = inputs.device.type == 'cpu'
         canvas = new_canvas((batch_size, self.out_channels, height, width),
                             merge, device)
         for index in range(batch_size):
-            # The head resizes its output to `img_shape` when it is a
-            # torch.Size (how mmseg marks slide windows); copy, don't mutate.
-            window_meta = dict(batch_img_metas[index],
-                               img_shape=torch.Size(crop_size))
             for batch in batched(windows, batch_windows):
                 crops = extract_windows(inputs[index], batch, crop_size)
-                if channels_last:
-                    crops = crops.contiguous(
-                        memory_format=torch.channels_last)
-                logits = self.encode_decode(crops, [window_meta] * len(batch))
-                # The canvas is contiguous (C, H, W); merging channels-last
-                # logits into it would walk both with mismatched strides.
-                merge_windows_(canvas[index],
-                               logits.to(device).contiguous(), batch, merge)
+                logits = self._window_logits(crops, crop_size, settings)
+                merge_windows_(canvas[index], logits.to(device), batch, merge)
                 del crops, logits  # free before the next batch is made
         if merge == 'mean':
             finalize_canvas_(canvas, merge,
                              window_counts(windows, height, width, device))
         return canvas
+
+    def stream_unsupported(self) -> Optional[str]:
+        """Why :meth:`stream_page` cannot replace :meth:`predict` for this
+        model, or None if it can."""
+        if self.test_cfg is None or \
+                self.test_cfg.get('mode', 'whole') != 'slide':
+            return "test_cfg.mode is not 'slide'"
+        if getattr(self.data_preprocessor, 'test_cfg', None):
+            return 'the data preprocessor pads test inputs (its test_cfg)'
+        return None
+
+    @property
+    def needs_whole_page(self) -> bool:
+        """Whether the class map of a page is changed as a whole after
+        merging (``test_cfg.postprocess``): the bands of
+        :meth:`stream_page` must then be joined and passed to
+        :meth:`postprocess_page`."""
+        return self._postprocess_settings() is not None
+
+    def postprocess_page(self, classes: Tensor) -> Tensor:
+        """``test_cfg.postprocess`` on a page's ``H x W`` class indices
+        joined from :meth:`stream_page` (what :meth:`postprocess_result`
+        does to a page larger than one window)."""
+        settings = self._postprocess_settings()
+        window = self._slide_settings()['crop_size']
+        if settings is None or (classes.shape[0] <= window[0]
+                                and classes.shape[1] <= window[1]):
+            return classes
+        return self._filter_page(classes[None], settings)[0]
+
+    def band_classes(self, logits: Tensor) -> Tensor:
+        """Class indices (``h x W`` long) of merged ``C x h x W`` logits,
+        by the rule of :meth:`postprocess_result`: per-bit thresholds, the
+        argmax, or for a single output its sigmoid over the head's
+        threshold."""
+        if self.per_bit is not None or logits.shape[0] > 1:
+            return self.logits_to_classes(logits[None])[0]
+        return (logits[0].sigmoid() > self.decode_head.threshold).long()
+
+    def stream_page(self, image: np.ndarray) -> Iterator[Tuple[int, Tensor]]:
+        """Segment one decoded page band by band, top to bottom.
+
+        The windows, their batches and their merge are those of
+        :meth:`slide_inference`; each window is normalised by the model's
+        data preprocessor on its own, which gives the same numbers as the
+        normalised page (the preprocessor works pixel by pixel). So the
+        class indices equal :meth:`predict`'s on the packed page exactly
+        (without ``test_cfg.postprocess``: see :attr:`needs_whole_page`).
+
+        Args:
+            image (np.ndarray): ``H x W x 3`` uint8 page as the test
+                pipeline loads it (channel order as the data preprocessor
+                expects; it swaps BGR to RGB if configured).
+
+        Yields:
+            tuple[int, Tensor]: ``(top, classes)``: the band's first row and
+            its ``rows x W`` class indices (int64, CPU). The bands cover
+            the page without gaps.
+
+        Raises:
+            ValueError: If :meth:`stream_unsupported` gives a reason.
+        """
+        reason = self.stream_unsupported()
+        if reason is not None:
+            raise ValueError(f'cannot stream this model\'s inference: '
+                             f'{reason}')
+        if image.ndim != 3 or image.dtype != np.uint8:
+            raise ValueError(f'expected an H x W x C uint8 page, got '
+                             f'{image.dtype} {image.shape}')
+        settings = self._slide_settings()
+        crop_size, merge = settings['crop_size'], settings['merge']
+        height, width = image.shape[:2]
+        device = next(self.parameters()).device
+        band_device = torch.device('cpu') if settings['accumulate_on_cpu'] \
+            else device
+        windows = window_grid(height, width, crop_size, settings['stride'])
+        batch_windows = settings['batch_windows'] or \
+            default_batch_windows(device)
+        page = torch.from_numpy(image)
+
+        def logits_of(batch: Sequence[Window]) -> Tensor:
+            crops = [page[w.top:w.bottom, w.left:w.right].permute(2, 0, 1)
+                     for w in batch]
+            crops = self.data_preprocessor(dict(inputs=crops), False)
+            crops = crops['inputs']
+            pad_h = crop_size[0] - crops.shape[2]
+            pad_w = crop_size[1] - crops.shape[3]
+            if pad_h or pad_w:
+                # Only on a page smaller than the crop, as extract_windows:
+                # zeros (the mean colour) at the bottom and right.
+                crops = torch.nn.functional.pad(crops, (0, pad_w, 0, pad_h))
+            return self._window_logits(crops, crop_size,
+                                       settings).to(band_device)
+
+        for top, logits in merge_in_bands(windows, height, width,
+                                          self.out_channels, logits_of,
+                                          batch_windows, merge, band_device):
+            yield top, self.band_classes(logits).cpu()
