@@ -13,10 +13,10 @@ from typing import Optional, Sequence, Tuple, Union
 import numpy as np
 
 from ..datasets.encoding import classes_to_gt_rgb
-from .atomic import atomic_write_image
 from .errors import InputError
 from .image_header import read_image_header
 from .output_guard import OutputIsInputError, same_file
+from .png_stream import PngStreamWriter
 
 PathLike = Union[str, os.PathLike]
 
@@ -51,6 +51,36 @@ def check_not_an_input(out_path: PathLike,
                 'dataset')
 
 
+class GTFormatPngStream(PngStreamWriter):
+    """A GT-format prediction written band by band (a
+    :class:`~.png_stream.PngStreamWriter` fed with class indices).
+
+    Args:
+        path: Output file (``.png``).
+        width (int): Page width.
+        height (int): Page height.
+        label_values (Sequence[int]): Blue values in class order.
+    """
+
+    def __init__(self, path: PathLike, width: int, height: int,
+                 label_values: Sequence[int]) -> None:
+        super().__init__(path, width, height)
+        self.label_values = list(label_values)
+
+    def write_classes(self, classes: np.ndarray) -> None:
+        """Append ``rows x width`` integer class indices."""
+        classes = np.asarray(classes)
+        if classes.ndim != 2:
+            raise ValueError(f'{self.path}: expected rows x W class indices, '
+                             f'got shape {classes.shape}')
+        self.write(classes_to_gt_rgb(classes, self.label_values))
+
+
+#: Rows encoded at a time by :func:`write_gt_format_prediction` (bounds the
+#: RGB rows held besides the class map).
+WRITE_ROWS = 256
+
+
 def write_gt_format_prediction(path: PathLike, classes: np.ndarray,
                                label_values: Sequence[int]) -> None:
     """Write class indices as a GT-format RGB PNG, atomically.
@@ -64,7 +94,10 @@ def write_gt_format_prediction(path: PathLike, classes: np.ndarray,
     if classes.ndim != 2:
         raise ValueError(f'{path}: expected HxW class indices, got shape '
                          f'{classes.shape}')
-    atomic_write_image(path, classes_to_gt_rgb(classes, label_values))
+    height, width = classes.shape
+    with GTFormatPngStream(path, width, height, label_values) as png:
+        for top in range(0, height, WRITE_ROWS):
+            png.write_classes(classes[top:top + WRITE_ROWS])
 
 
 def png_size(path: PathLike) -> Optional[Tuple[int, int]]:

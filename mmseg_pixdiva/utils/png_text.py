@@ -16,9 +16,17 @@ PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
 _IHDR_END = len(PNG_SIGNATURE) + 8 + 13 + 4
 
 
-def _chunk(kind: bytes, data: bytes) -> bytes:
+def chunk(kind: bytes, data: bytes) -> bytes:
+    """One PNG chunk: length, type, data and CRC."""
     return (struct.pack('>I', len(data)) + kind + data +
             struct.pack('>I', zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+
+def text_chunk(key: str, value: str) -> bytes:
+    """A ``tEXt`` chunk ``key: value`` (both Latin-1; ``key`` 1-79
+    characters, e.g. ``'Software'``)."""
+    return chunk(b'tEXt', key.encode('latin-1') + b'\0' +
+                 value.encode('latin-1'))
 
 
 def with_text(png: bytes, key: str, value: str) -> bytes:
@@ -34,9 +42,7 @@ def with_text(png: bytes, key: str, value: str) -> bytes:
     """
     if not png.startswith(PNG_SIGNATURE) or png[12:16] != b'IHDR':
         raise ValueError('not a PNG (no signature and IHDR chunk)')
-    text = _chunk(b'tEXt', key.encode('latin-1') + b'\0' +
-                  value.encode('latin-1'))
-    return png[:_IHDR_END] + text + png[_IHDR_END:]
+    return png[:_IHDR_END] + text_chunk(key, value) + png[_IHDR_END:]
 
 
 def read_text(path: Union[str, os.PathLike]) -> Dict[str, str]:
