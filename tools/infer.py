@@ -2,7 +2,11 @@
 
     python tools/infer.py CONFIG CHECKPOINT INPUT_DIR OUTPUT_DIR \
         [--device cpu] [--cfg-options model.test_cfg.batch_windows=16] \
-        [--label-values 1 2 4 8] [--overwrite]
+        [--label-values 1 2 4 8] [--overwrite] [--io-workers 1] \
+        [--precision bfloat16] [--canvas]
+
+    # The same on several processes (GPUs, or CPU processes) and machines:
+    tools/dist_infer.sh CONFIG CHECKPOINT INPUT_DIR OUTPUT_DIR NPROC [flags]
 
 For each image ``INPUT_DIR/<stem>.<ext>`` it writes ``OUTPUT_DIR/<stem>.png``:
 an RGB PNG of the page's size whose blue channel holds the class encoding
@@ -34,6 +38,23 @@ without its annotation-loading step.
 * The class encoding comes from ``--label-values``, else from the checkpoint
   (``meta.dataset_meta.label_values``, saved by the training runner), else
   from the config's dataset (``label_values`` or ``metainfo.label_values``).
+
+How a page goes through (``docs/inference.md``):
+
+* ``--io-workers N`` processes decode the next pages while the model works
+  (at most one page ahead each), and a thread encodes and writes the
+  predictions; ``--io-workers 0`` does both in turn in the main process.
+* A ``MaxSlideEncoderDecoder`` with ``mode='slide'`` streams each page:
+  windows run row by row, and every band of rows is turned into classes and
+  handed to the writer as soon as no later window touches it, so memory
+  holds the decoded page and about one window height of logits instead of
+  a float copy of the page and a ``classes x H x W`` canvas. ``--canvas``
+  uses the whole-page canvas instead (the same predictions; also used for
+  models and pipelines that cannot stream).
+* Under ``tools/dist_infer.sh`` (torchrun) the pages are split between the
+  processes by pixel count, each page is written once by one process, rank
+  0 keeps the run record and shows the progress of all processes, and a
+  rerun of the same command continues after any process died.
 """
 import argparse
 import copy
@@ -47,6 +68,8 @@ from typing import List, Optional, Sequence, Tuple
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import mmseg_pixdiva  # noqa: E402,F401  (compat layer before mmseg/mmengine)
+from mmseg_pixdiva.apis.page_loader import (  # noqa: E402
+    LoadedPage, load_pages, split_test_pipeline)
 from mmseg_pixdiva.datasets.pairing import (IMAGE_SUFFIXES,  # noqa: E402
                                             PairingError, pair_by_stem)
 from mmseg_pixdiva.utils.errors import (InputError,  # noqa: E402
@@ -98,7 +121,28 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--overwrite', action='store_true',
         help='segment every page again, even if its output is complete')
-    return parser.parse_args(argv)
+    parser.add_argument(
+        '--io-workers', type=int, default=1, metavar='N',
+        help='processes decoding pages ahead of the model, plus a thread '
+        'writing predictions (default 1); 0 decodes and writes in turn in '
+        'the main process')
+    parser.add_argument(
+        '--precision', choices=('float32', 'bfloat16', 'float16'),
+        default=None,
+        help='run the windows under autocast in this dtype (sets '
+        'model.test_cfg.precision; default: the config\'s, float32)')
+    parser.add_argument(
+        '--canvas', action='store_true',
+        help='merge windows into a whole-page canvas instead of streaming '
+        'bands of rows (same predictions, more memory)')
+    parser.add_argument(
+        '--launcher', choices=('none', 'pytorch'), default='none',
+        help='set by tools/dist_infer.sh (torchrun)')
+    args = parser.parse_args(argv)
+    if args.io_workers < 0:
+        raise InferError(f'--io-workers must be 0 or more, got '
+                         f'{args.io_workers}')
+    return args
 
 
 def list_pages(input_dir: Path, output_dir: Path) -> Tuple[List[Path],
@@ -138,20 +182,23 @@ def list_pages(input_dir: Path, output_dir: Path) -> Tuple[List[Path],
     return pages, skipped
 
 
-def check_pages(pages: Sequence[Path]) -> None:
+def check_pages(pages: Sequence[Path]) -> List[Tuple[int, int]]:
     """Read every page's header before the model is loaded: an empty,
     truncated or unreadable image stops the run, all of them named, before
     anything is written.
+
+    Returns:
+        list[tuple[int, int]]: ``(width, height)`` of each page.
 
     Raises:
         InferError: Listing every page that cannot be segmented.
     """
     from mmseg_pixdiva.datasets.file_checks import check_file_complete
-    problems = []
+    problems, sizes = [], []
     for page in pages:
         try:
             check_file_complete(str(page), 'page')
-            page_size(page)
+            sizes.append(page_size(page))
         except (InputError, PageReadError) as error:
             problems.append(str(error))
     if len(problems) == 1:
@@ -159,6 +206,7 @@ def check_pages(pages: Sequence[Path]) -> None:
     if problems:
         raise InferError(problem_list(f'{len(problems)} pages cannot be read',
                                       problems))
+    return sizes
 
 
 def output_path(output_dir: Path, page: Path) -> Path:
@@ -386,34 +434,64 @@ def find_label_values(model, cfg, override: Optional[Sequence[int]] = None
     return values, source
 
 
-def build_pipeline(cfg):
-    """The config's test pipeline without its annotation loading."""
-    from mmengine.dataset import Compose
-    pipeline = cfg.get('test_pipeline')
-    if pipeline is None:
-        pipeline = cfg.test_dataloader.dataset.pipeline
-    # Every loader of GTs is named *Annotations (mmseg's LoadAnnotations,
-    # our LoadBlueChannelAnnotations, ...): there is no GT here.
-    pipeline = [
-        copy.deepcopy(t) for t in pipeline
-        if 'Annotation' not in str(t.get('type', ''))
-    ]
-    return Compose(pipeline)
+def stream_reason(model, results: dict, canvas: bool) -> Optional[str]:
+    """Why a loaded page goes through the whole-page canvas rather than
+    :meth:`~mmseg_pixdiva.models.segmentors.MaxSlideEncoderDecoder.
+    stream_page`, or None to stream it."""
+    if canvas:
+        return '--canvas'
+    if not hasattr(model, 'stream_page'):
+        return f'{type(model).__name__} cannot stream'
+    reason = model.stream_unsupported()
+    if reason is not None:
+        return reason
+    image = results['img']
+    if image.ndim != 3 or image.dtype.name != 'uint8':
+        return f'the pipeline loads {image.dtype} {image.shape} pages'
+    ori_shape = tuple(results.get('ori_shape', image.shape[:2]))[:2]
+    if image.shape[:2] != ori_shape or results.get('flip'):
+        return 'the test pipeline resizes or flips pages'
+    return None
 
 
-def segment_page(model, pipeline, page: Path):
-    """Class indices (``HxW`` numpy) of one page."""
+def segment_page(model, pack, loaded: LoadedPage, page: Path,
+                 canvas: bool = False):
+    """Class indices of one page (``rows x W`` numpy bands, top to bottom).
+
+    Streams the page band by band when the model and pipeline allow it
+    (:func:`stream_reason`), else runs the packed page through
+    ``model.test_step`` and gives it as one band.
+
+    Raises:
+        PageReadError: If the page could not be loaded or packed.
+    """
     import torch
+    if loaded.error is not None:
+        raise PageReadError(loaded.error)
+    results = loaded.results
+    if stream_reason(model, results, canvas) is None:
+        return _streamed(model, results['img'])
     try:
-        data = pipeline(dict(img_path=str(page)))
+        data = pack(results)
     except Exception as error:
         raise PageReadError(f'{page}: cannot read image ({error})') from None
-    if data is None:
-        raise PageReadError(f'{page}: cannot read image (empty)')
     batch = dict(inputs=[data['inputs']], data_samples=[data['data_samples']])
     with torch.no_grad():
         [result] = model.test_step(batch)
-    return result.pred_sem_seg.data[0].cpu().numpy()
+    return [result.pred_sem_seg.data[0].cpu().numpy()]
+
+
+def _streamed(model, image):
+    """Bands of :meth:`stream_page` as numpy; joined first when the model
+    cleans whole pages (``test_cfg.postprocess``)."""
+    import torch
+    with torch.no_grad():
+        if model.needs_whole_page:
+            bands = [classes for _, classes in model.stream_page(image)]
+            yield model.postprocess_page(torch.cat(bands)).numpy()
+            return
+        for _, classes in model.stream_page(image):
+            yield classes.numpy()
 
 
 def write_page_xml(out: Path, page: Path) -> None:
@@ -428,108 +506,286 @@ def write_page_xml(out: Path, page: Path) -> None:
     atomic_write_bytes(out.with_suffix('.xml'), page_xml_bytes(document))
 
 
-@exit_on_input_error
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = parse_args(argv)
-    from mmengine.logging import print_log
-    from mmengine.utils import ProgressBar
+class RankZeroError(InferError):
+    """Rank 0's input error, passed to the other processes of a
+    distributed run (only rank 0 prints it)."""
 
-    from mmseg_pixdiva.utils.atomic import atomic_write_text
-    from mmseg_pixdiva.utils.gt_format import write_gt_format_prediction
+
+class Cluster:
+    """The processes of one run: just this one, or torchrun's.
+
+    Args:
+        launcher (str): ``'none'`` or ``'pytorch'`` (torchrun's environment;
+            gloo, whose point-to-point and object collectives work for CPU
+            and GPU runs alike and are all this tool needs).
+    """
+
+    def __init__(self, launcher: str) -> None:
+        self.distributed = launcher == 'pytorch'
+        self.rank, self.world_size, self.local_rank = 0, 1, 0
+        if self.distributed:
+            import os
+
+            import torch.distributed as dist
+            if not dist.is_initialized():
+                dist.init_process_group(backend='gloo')
+            self.rank, self.world_size = dist.get_rank(), \
+                dist.get_world_size()
+            self.local_rank = int(os.environ.get('LOCAL_RANK', 0))
+
+    def on_rank0(self, work):
+        """Run ``work()`` on rank 0 and give its result (or its input
+        error, as :class:`RankZeroError`) to every process."""
+        result, error = None, None
+        if self.rank == 0:
+            try:
+                result = work()
+            except InputError as failure:
+                if not self.distributed:
+                    raise
+                error = failure
+        if not self.distributed:
+            return result
+        import torch.distributed as dist
+        box = [(result, None if error is None else str(error))]
+        dist.broadcast_object_list(box, src=0)
+        result, message = box[0]
+        if error is not None:
+            raise error
+        if message is not None:
+            raise RankZeroError(message)
+        return result
+
+    def gather(self, value) -> list:
+        """Every process's ``value``, on rank 0 (None elsewhere)."""
+        if not self.distributed:
+            return [value]
+        import torch.distributed as dist
+        values = [None] * self.world_size if self.rank == 0 else None
+        dist.gather_object(value, values, dst=0)
+        return values
+
+    def close(self) -> None:
+        if self.distributed:
+            import torch.distributed as dist
+            dist.destroy_process_group()
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _main(argv: Optional[Sequence[str]]) -> int:
+    args = parse_args(argv)
+    if args.launcher == 'pytorch':
+        import signal
+
+        # torchrun stops the other processes with SIGTERM when one fails:
+        # finish like Ctrl-C (no temporary file left, one line).
+        signal.signal(signal.SIGTERM, _interrupt)
+    cluster = Cluster(args.launcher)
+    try:
+        return run(args, cluster)
+    except RankZeroError:
+        return 2  # rank 0 has said why
+    finally:
+        cluster.close()
+
+
+def run(args: argparse.Namespace, cluster: Cluster) -> int:
+    from mmengine.logging import print_log
+
+    from mmseg_pixdiva.apis.dist_progress import ClusterProgress
+    from mmseg_pixdiva.apis.page_writer import PageWriter
+    from mmseg_pixdiva.apis.sharding import balance_by_pixels
+    from mmseg_pixdiva.utils.atomic import (atomic_write_text,
+                                            stale_temporaries)
+    leader = cluster.rank == 0
+
+    def say(message: str) -> None:
+        if leader:
+            print_log(message, logger='current')
 
     def warn(message: str) -> None:
         # stderr, between progress-bar lines of stdout.
         print(f'\nwarning: {message}', file=sys.stderr, flush=True)
 
     input_dir, output_dir = Path(args.input_dir), Path(args.output_dir)
-    pages, skipped = list_pages(input_dir, output_dir)
-    check_pages(pages)
-    for path in skipped:
-        warn(f'skipping {path}: not an image (suffix not in '
-             f'{", ".join(IMAGE_SUFFIXES)})')
+
+    def listing():
+        pages, skipped = list_pages(input_dir, output_dir)
+        return pages, skipped, check_pages(pages)
+
+    pages, skipped, sizes = cluster.on_rank0(listing)
+    if leader:
+        for path in skipped:
+            warn(f'skipping {path}: not an image (suffix not in '
+                 f'{", ".join(IMAGE_SUFFIXES)})')
 
     import torch
     from mmengine.config import Config
     from mmseg.apis import init_model
-    for path, what in ((args.config, 'config'),
-                       (args.checkpoint, 'checkpoint')):
-        if not Path(path).is_file():
-            raise InferError(f'{what} file {path} does not exist')
-    device = args.device or ('cuda:0' if torch.cuda.is_available() else 'cpu')
+
+    def files_exist():
+        for path, what in ((args.config, 'config'),
+                           (args.checkpoint, 'checkpoint')):
+            if not Path(path).is_file():
+                raise InferError(f'{what} file {path} does not exist')
+
+    cluster.on_rank0(files_exist)
+    device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    if cluster.distributed and device.startswith('cuda'):
+        device = f'cuda:{cluster.local_rank}'  # one GPU per process
+    elif device == 'cuda':
+        device = 'cuda:0'
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    auto_source = resolve_auto_values(cfg, Path(args.config),
-                                      Path(args.checkpoint))
+    if args.precision is not None:
+        cfg.model.setdefault('test_cfg', {})['precision'] = args.precision
+    auto_source = cluster.on_rank0(lambda: resolve_auto_values(
+        cfg, Path(args.config), Path(args.checkpoint)))
     if auto_source:
-        print_log(f"'auto' config values from {auto_source}",
-                  logger='current')
+        if not leader:  # the same values, without reading the data again
+            resolve_auto_values(cfg, Path(args.config), Path(args.checkpoint))
+        say(f"'auto' config values from {auto_source}")
     model = init_model(cfg, args.checkpoint, device=device)
     label_values, source = find_label_values(model, model.cfg,
                                              args.label_values)
     if args.page_xml and not all(0 < v < 16 for v in label_values):
         raise InferError(f'--page-xml needs DIVA-HisDB bit flags (blue '
                          f'1..15), not label values {label_values}')
-    if args.page_xml:
-        from mmseg_pixdiva.fileio.page_xml import is_own_page_file
-        refuse_foreign_files(
-            (output_path(output_dir, page).with_suffix('.xml')
-             for page in pages), is_own_page_file, 'tools/infer.py')
-    settings = run_record(Path(args.checkpoint), model.cfg.model.to_dict(),
-                          label_values)
-    previous = None if args.overwrite else \
-        check_previous_run(output_dir, pages, settings)
-    print_log(f'label values {label_values} (from {source}); writing to '
-              f'{output_dir}', logger='current')
-    pipeline = build_pipeline(model.cfg)
-    # Recorded before the first page, so that an interrupted run can be
-    # continued (and only by the same settings). A new record (first run,
-    # --overwrite) starts now: outputs older than it are never trusted.
-    record = previous if previous is not None else \
-        dict(settings, started=time.time())
-    if previous is None:
-        atomic_write_text(output_dir / RUN_RECORD,
-                          json.dumps(record, indent=1) + '\n')
-    since = float(record.get('started', 0.0))
 
-    failed, done, kept = [], 0, 0
-    progress = ProgressBar(len(pages))
-    try:
-        for page in pages:
+    def plan() -> dict:
+        if args.page_xml:
+            from mmseg_pixdiva.fileio.page_xml import is_own_page_file
+            refuse_foreign_files(
+                (output_path(output_dir, page).with_suffix('.xml')
+                 for page in pages), is_own_page_file, 'tools/infer.py')
+        settings = run_record(Path(args.checkpoint),
+                              model.cfg.model.to_dict(), label_values)
+        previous = None if args.overwrite else \
+            check_previous_run(output_dir, pages, settings)
+        # Recorded before the first page, so that an interrupted run can be
+        # continued (and only by the same settings). A new record (first
+        # run, --overwrite) starts now: outputs older than it are never
+        # trusted.
+        record = previous if previous is not None else \
+            dict(settings, started=time.time())
+        if previous is None:
+            atomic_write_text(output_dir / RUN_RECORD,
+                              json.dumps(record, indent=1) + '\n')
+        since = float(record.get('started', 0.0))
+        todo, kept = [], 0
+        for index, page in enumerate(pages):
             out = output_path(output_dir, page)
-            try:
-                segmented = args.overwrite or not out.exists() or \
-                    not is_done(page, out, since)
-                if segmented:
-                    classes = segment_page(model, pipeline, page)
-                    write_gt_format_prediction(out, classes, label_values)
-                    done += 1
-                else:
-                    kept += 1
-                # A re-segmented page gets a fresh XML; a page a continued
-                # run had done without --page-xml gets its first one.
-                if args.page_xml and (segmented or
-                                      not out.with_suffix('.xml').exists()):
+            # A process killed outright (SIGKILL, out of memory) cannot
+            # delete its temporary file; no writer of this folder runs now.
+            for stale in stale_temporaries(out):
+                stale.unlink(missing_ok=True)
+            if not args.overwrite and out.exists() and \
+                    is_done(page, out, since):
+                kept += 1
+                # A page a continued run had done without --page-xml gets
+                # its first XML.
+                if args.page_xml and not out.with_suffix('.xml').exists():
                     write_page_xml(out, page)
+            else:
+                todo.append(index)
+        pixels = [sizes[i][0] * sizes[i][1] for i in todo]
+        return dict(todo=todo, kept=kept,
+                    shares=balance_by_pixels(pixels, cluster.world_size))
+
+    work = cluster.on_rank0(plan)
+    say(f'label values {label_values} (from {source}); writing to '
+        f'{output_dir}' + (f' with {cluster.world_size} processes'
+                          if cluster.distributed else ''))
+    mine = [pages[work['todo'][i]] for i in work['shares'][cluster.rank]]
+    load, pack = split_test_pipeline(model.cfg)
+    after_write = (lambda page, out: write_page_xml(out, page)) \
+        if args.page_xml else None
+    writer = PageWriter(label_values, background=args.io_workers > 0,
+                        after_write=after_write)
+    progress = ClusterProgress(len(work['todo']), cluster.distributed)
+    failed: List[str] = []
+    done = 0
+
+    def collect(finished) -> None:
+        nonlocal done
+        for written in finished:
+            if written.error is None:
+                done += 1
+            else:
+                failed.append(written.error)
+                print(f'\nerror: {written.error}', file=sys.stderr,
+                      flush=True)
+            progress.page_done()
+
+    started = time.perf_counter()
+    try:
+        for loaded in load_pages(mine, load, args.io_workers):
+            page = mine[loaded.index]
+            try:
+                bands = segment_page(model, pack, loaded, page, args.canvas)
+                width, height = loaded.results['img'].shape[1::-1]
+                writer.begin(page, output_path(output_dir, page), width,
+                             height)
+                for band in bands:
+                    writer.rows(band)
+                writer.end()
             except PageReadError as error:
+                writer.abort()
                 failed.append(str(error))
                 print(f'\nerror: {error}', file=sys.stderr, flush=True)
-            progress.update()
+                progress.page_done()
+            collect(writer.finished())
+        collect(writer.close())
+    except RuntimeError as error:
+        if 'DataLoader worker' not in str(error):
+            raise
+        # A decoding worker was killed (the system out of memory, say):
+        # one line instead of the DataLoader's traceback.
+        collect(writer.close())
+        print(f'\nerror: a page-decoding worker process died ({error}); '
+              f'{done} pages segmented; rerun the same command to continue, '
+              'with fewer --io-workers if memory is short', file=sys.stderr,
+              flush=True)
+        return 1
     except KeyboardInterrupt:
         # Every output is written atomically: the finished pages are
         # complete and the page in progress left nothing behind.
-        print(f'\ninterrupted: {done} pages segmented, {kept} already done, '
-              f'{len(pages) - done - kept - len(failed)} left; rerun the '
-              'same command to continue', file=sys.stderr, flush=True)
+        collect(writer.close())
+        print(f'\ninterrupted: {done} pages segmented, {work["kept"]} '
+              f'already done, {len(pages) - done - work["kept"] - len(failed)}'
+              ' left; rerun the same command to continue', file=sys.stderr,
+              flush=True)
         return INTERRUPTED
+    progress.close()
+    seconds = time.perf_counter() - started
+    totals = cluster.gather((done, failed))
+    if not leader:
+        return 1 if failed else 0
+    done = sum(count for count, _ in totals)
+    failed = [error for _, errors in totals for error in errors]
     print()
-    print_log(f'{done} pages segmented, {kept} already done, '
-              f'{len(skipped)} files skipped, {len(failed)} failed; '
-              f'outputs in {output_dir}', logger='current')
+    rate = f' in {seconds:.1f} s ({60 * done / seconds:.2f} pages/min)' \
+        if done and seconds > 0 else ''
+    say(f'{done} pages segmented{rate}, {work["kept"]} already done, '
+        f'{len(skipped)} files skipped, {len(failed)} failed; outputs in '
+        f'{output_dir}')
+    if cluster.distributed:
+        say('pages segmented per process: ' +
+            ', '.join(f'rank {rank}: {count}'
+                      for rank, (count, _) in enumerate(totals)))
     if failed:
         print(problem_list('pages that failed', failed), file=sys.stderr)
         return 1
     return 0
+
+
+@exit_on_input_error
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    return _main(argv)
 
 
 if __name__ == '__main__':

@@ -7,13 +7,35 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
-from typing import Iterator, Optional, Union
+from typing import Iterator, List, Optional, Union
 
 import numpy as np
 
 from .png_text import with_text
 
 PathLike = Union[str, os.PathLike]
+
+
+def _temporary_affixes(path: Path) -> tuple:
+    """Prefix and suffix of the temporary names of ``path``."""
+    return f'.{path.stem}.', f'.tmp{path.suffix}'
+
+
+def stale_temporaries(path: PathLike) -> List[Path]:
+    """Temporary files of ``path`` left by a writer that was killed
+    (SIGKILL, power loss) before it could delete them.
+
+    Only names :func:`atomic_path` makes for ``path``
+    (``.<stem>.<random>.tmp<suffix>`` beside it) are listed; the caller
+    deletes them once no other writer of ``path`` can be running.
+    """
+    path = Path(path)
+    prefix, suffix = _temporary_affixes(path)
+    if not path.parent.is_dir():
+        return []
+    return sorted(p for p in path.parent.iterdir()
+                  if p.name.startswith(prefix) and p.name.endswith(suffix)
+                  and len(p.name) > len(prefix) + len(suffix))
 
 
 @contextlib.contextmanager
@@ -39,8 +61,8 @@ def atomic_path(path: PathLike) -> Iterator[Path]:
                     'not a folder')
             break
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        dir=path.parent, prefix=f'.{path.stem}.', suffix=f'.tmp{path.suffix}')
+    prefix, suffix = _temporary_affixes(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=suffix)
     os.close(fd)
     tmp = Path(tmp)
     try:

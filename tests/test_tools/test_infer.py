@@ -184,10 +184,10 @@ def test_a_page_failing_while_segmented_is_named_and_the_others_written(
         setup, tmp_path, capsys, monkeypatch):
     segment = infer.segment_page
 
-    def fails_on_p2(model, pipeline, page):
+    def fails_on_p2(model, pack, loaded, page, canvas=False):
         if page.stem == 'p2':
             raise infer.PageReadError(f'{page}: cannot read image')
-        return segment(model, pipeline, page)
+        return segment(model, pack, loaded, page, canvas)
 
     monkeypatch.setattr(infer, 'segment_page', fails_on_p2)
     out = tmp_path / 'out'
@@ -361,11 +361,12 @@ def test_ctrl_c_says_what_is_done_and_a_rerun_continues(
     segment = infer.segment_page
     calls = []
 
-    def interrupted_on_the_second_page(model, pipeline, page):
+    def interrupted_on_the_second_page(model, pack, loaded, page,
+                                       canvas=False):
         calls.append(page.name)
         if len(calls) == 2:
             raise KeyboardInterrupt
-        return segment(model, pipeline, page)
+        return segment(model, pack, loaded, page, canvas)
 
     monkeypatch.setattr(infer, 'segment_page', interrupted_on_the_second_page)
     assert run(setup, out) == infer.INTERRUPTED
@@ -380,9 +381,9 @@ def test_ctrl_c_says_what_is_done_and_a_rerun_continues(
     first = calls[0]
     calls.clear()
 
-    def counted(model, pipeline, page):
+    def counted(model, pack, loaded, page, canvas=False):
         calls.append(page.name)
-        return segment(model, pipeline, page)
+        return segment(model, pack, loaded, page, canvas)
 
     monkeypatch.setattr(infer, 'segment_page', counted)
     assert run(setup, out) == 0
@@ -480,3 +481,45 @@ def test_page_xml_needs_bit_flags(setup, tmp_path, capsys):
                '1', '2', '3') == 2
     assert 'error: --page-xml needs DIVA-HisDB bit flags' in \
         capsys.readouterr().err
+
+
+def test_streaming_canvas_and_serial_runs_write_the_same_bytes(
+        setup, tmp_path, capsys):
+    """Band streaming with decoding ahead and writing behind (default),
+    the whole-page canvas, and everything in turn (--io-workers 0) are
+    three ways to the same files."""
+    runs = {}
+    for name, flags in (('default', ()), ('canvas', ('--canvas', )),
+                        ('serial', ('--io-workers', '0'))):
+        out = tmp_path / name
+        assert run(setup, out, *flags) == 0
+        runs[name] = {p.name: p.read_bytes() for p in out.glob('*.png')}
+    assert len(runs['default']) == len(setup['sizes'])
+    assert runs['default'] == runs['canvas'] == runs['serial']
+
+
+def test_precision_flag_is_part_of_the_run(setup, tmp_path, capsys):
+    out = tmp_path / 'out'
+    assert run(setup, out, '--io-workers', '0') == 0
+    # bfloat16 decides predictions: it cannot continue a float32 run.
+    assert run(setup, out, '--precision', 'bfloat16') == 2
+    assert 'model_sha256' in capsys.readouterr().err
+    assert run(setup, tmp_path / 'bf16', '--precision', 'bfloat16') == 0
+    record = (tmp_path / 'bf16' / 'pixdiva_infer.json').read_text()
+    assert record != (out / 'pixdiva_infer.json').read_text()
+
+
+def test_a_killed_decoding_worker_is_one_line(setup, tmp_path, capsys,
+                                              monkeypatch):
+    def dying_loader(pages, load, workers=1, prefetch=1):
+        raise RuntimeError('DataLoader worker (pid 12345) is killed by '
+                           'signal: Killed. ')
+        yield  # a generator, as load_pages
+
+    monkeypatch.setattr(infer, 'load_pages', dying_loader)
+    assert run(setup, tmp_path / 'out') == 1
+    err = capsys.readouterr().err
+    assert 'Traceback' not in err
+    assert 'error: a page-decoding worker process died (DataLoader worker ' \
+        '(pid 12345) is killed by signal: Killed.' in err
+    assert 'rerun the same command' in err
