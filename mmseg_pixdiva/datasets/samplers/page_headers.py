@@ -12,18 +12,19 @@ sizes (and EXIF orientation) that reader does not parse. Sizes are
 import warnings
 from typing import Sequence, Tuple
 
-from ...utils.errors import InputError
+from ...utils.image_header import ImageInputError
+from ...utils.image_reader import ImageSizeError
 
 #: EXIF orientations that turn the picture by 90 degrees (swap h and w).
 _TRANSPOSING_ORIENTATIONS = (5, 6, 7, 8)
 _EXIF_ORIENTATION = 0x0112
 
 
-class PageSizeMismatchError(InputError, ValueError):
+class PageSizeMismatchError(ImageSizeError):
     """A page's image and GT files are not of one size."""
 
 
-class PageHeaderError(InputError, ValueError):
+class PageHeaderError(ImageInputError):
     """A page's image or GT file has no readable image header."""
 
 

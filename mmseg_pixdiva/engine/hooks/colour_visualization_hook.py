@@ -20,6 +20,7 @@ from mmseg_pixdiva.datasets.encoding import (IGNORE_INDEX,
                                              UnknownLabelValueError,
                                              decode_gt)
 from mmseg_pixdiva.utils.atomic import atomic_write_image, atomic_write_text
+from mmseg_pixdiva.utils.image_reader import decode_label_rgb
 from mmseg_pixdiva.visualization import (PICTURE_SOFTWARE, PageSizeError,
                                          check_same_size,
                                          confusion_matrix,
@@ -237,7 +238,7 @@ class ColourVisualizationHook(Hook):
     def _read_gt_rgb(self, path: str) -> Optional[np.ndarray]:
         """The GT file as RGB, or None (with a warning naming the file)."""
         try:
-            return decode_rgb(self._read_bytes(path), path)
+            return decode_label_rgb(self._read_bytes(path), path, 'GT')
         except (OSError, ValueError) as error:
             self._warn(f'ColourVisualizationHook: cannot read GT {path}: '
                        f'{error}')
