@@ -19,7 +19,7 @@ def test_project_input_errors_share_the_base_class():
                                                  UnsafeCheckpointError)
     from mmseg_pixdiva.datasets.encoding import (InvalidLabelValuesError,
                                                  UnknownLabelValueError)
-    from mmseg_pixdiva.datasets.samplers.page_headers import \
+    from mmseg_pixdiva.datasets.page_headers import \
         PageSizeMismatchError
     for error in (DatasetStatisticsError, InvalidGTError, PairingError,
                   LayoutInputError, PageSizeError, CorruptCheckpointError,
