@@ -368,8 +368,8 @@ def find_label_values(model, cfg, override: Optional[Sequence[int]] = None
             'checkpoint meta (dataset_meta.label_values) nor in the config '
             'dataset (label_values or metainfo.label_values); give them '
             'with --label-values, e.g. --label-values 1 2 4 8')
-    from mmseg_pixdiva.datasets.encoding import (InvalidLabelValuesError,
-                                                 check_label_values)
+    from mmseg_pixdiva.core.encoding import (InvalidLabelValuesError,
+                                             check_label_values)
     try:
         values = check_label_values(values)
     except InvalidLabelValuesError as error:

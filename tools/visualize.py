@@ -32,7 +32,7 @@ from typing import List, NamedTuple, Optional, Sequence
 # Runnable as `python tools/visualize.py` from a checkout.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mmseg_pixdiva.datasets.encoding import (  # noqa: E402
+from mmseg_pixdiva.core.encoding import (  # noqa: E402
     decode_gt, hisdb_class_name)
 from mmseg_pixdiva.datasets.pairing import IMAGE_SUFFIXES  # noqa: E402
 from mmseg_pixdiva.evaluation import layout_io as lio  # noqa: E402

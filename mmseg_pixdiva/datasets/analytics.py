@@ -36,7 +36,7 @@ import numpy as np
 from ..utils import files_signature, write_cache_text
 from ..utils.errors import InputError
 from ..utils.image_reader import read_scan
-from .encoding import check_label_values
+from ..core.encoding import check_label_values
 from .gt_image import read_gt_rgb
 from .pairing import pair_by_stem
 
@@ -111,7 +111,7 @@ def gt_blue_histograms(gt_rgb: np.ndarray) -> np.ndarray:
         np.ndarray: ``(2, 256)`` int64; row 0 counts non-boundary pixels,
         row 1 boundary pixels (red bit 7 set), per blue value.
     """
-    from .encoding import BOUNDARY_RED_BIT
+    from ..core.encoding import BOUNDARY_RED_BIT
     boundary = ((gt_rgb[..., 0] & BOUNDARY_RED_BIT) != 0).view(np.uint8)
     total = _histogram(gt_rgb, 2)
     on_boundary = _histogram(gt_rgb, 2, boundary) if boundary.any() else \

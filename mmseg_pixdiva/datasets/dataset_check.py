@@ -11,7 +11,7 @@ import os.path as osp
 from typing import Optional, Sequence, Tuple
 
 from ..utils.errors import InputError
-from .encoding import unknown_label_values_error
+from ..core.encoding import unknown_label_values_error
 from .file_checks import check_file_complete
 from .gt_values import GT_VALUES_CACHE_NAME, gt_blue_values
 from .crop_protocol import page_sizes

@@ -6,7 +6,7 @@ from typing import Dict, Optional, Sequence
 
 import numpy as np
 
-from mmseg_pixdiva.datasets.encoding import classes_to_gt_rgb, decode_gt
+from mmseg_pixdiva.core.encoding import classes_to_gt_rgb, decode_gt
 from mmseg_pixdiva.utils.atomic import atomic_write_image
 from mmseg_pixdiva.utils.image_reader import ImageSizeError, check_same_shape
 from mmseg_pixdiva.utils.png_text import read_text

@@ -16,7 +16,7 @@ from mmengine.registry import init_default_scope
 from torch.utils.data import DataLoader
 
 import mmseg_pixdiva  # noqa: F401
-from mmseg_pixdiva.datasets.encoding import decode_gt
+from mmseg_pixdiva.core.encoding import decode_gt
 
 LABELS = (1, 2, 4, 8)
 # (h, w) of the synthetic pages; the last is smaller than a 128 crop.

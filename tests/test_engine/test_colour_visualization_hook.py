@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import mmseg_pixdiva  # noqa: F401  (registers on first registry lookup)
-from mmseg_pixdiva.datasets.encoding import (classes_to_gt_rgb,
-                                             hisdb_class_name, hisdb_palette)
+from mmseg_pixdiva.core.encoding import (classes_to_gt_rgb,
+                                         hisdb_class_name, hisdb_palette)
 from mmseg_pixdiva.evaluation.layout_analysis import (error_overlay,
                                                       error_visualization)
 from mmseg_pixdiva.utils.atomic import atomic_write_image

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from mmseg_pixdiva.datasets.encoding import (UnknownLabelValueError,
-                                             classes_to_gt_rgb, decode_gt,
-                                             hisdb_palette)
+from mmseg_pixdiva.core.encoding import (UnknownLabelValueError,
+                                         classes_to_gt_rgb, decode_gt,
+                                         hisdb_palette)
 from mmseg_pixdiva.visualization import (PageSizeError, page_pictures,
                                          read_rgb, write_page_pictures)
 from mmseg_pixdiva.visualization.io import decode_rgb

@@ -7,7 +7,7 @@ import numpy as np
 from mmengine.dist import all_reduce, get_rank
 
 from mmseg.registry import HOOKS
-from mmseg_pixdiva.datasets.encoding import IGNORE_INDEX
+from mmseg_pixdiva.core.encoding import IGNORE_INDEX
 from mmseg_pixdiva.utils.atomic import atomic_write_image, atomic_write_text
 from mmseg_pixdiva.visualization import (confusion_matrix,
                                          confusion_matrix_image,

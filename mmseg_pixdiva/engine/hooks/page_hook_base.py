@@ -13,7 +13,7 @@ from typing import Dict, Optional, Sequence
 import numpy as np
 from mmengine.hooks import Hook
 
-from mmseg_pixdiva.datasets.encoding import UnknownLabelValueError, decode_gt
+from mmseg_pixdiva.core.encoding import UnknownLabelValueError, decode_gt
 from mmseg_pixdiva.utils.image_reader import decode_label_rgb
 from mmseg_pixdiva.visualization import (PageSizeError, check_same_size,
                                          is_bit_flag_encoding,

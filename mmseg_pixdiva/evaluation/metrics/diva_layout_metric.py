@@ -16,7 +16,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger, print_log
 
 from mmseg.registry import METRICS
-from ...datasets.encoding import HISDB_BITS, classes_to_gt_rgb
+from ...core.encoding import HISDB_BITS, classes_to_gt_rgb
 from ...utils.atomic import atomic_write_image
 from ...utils.gt_format import check_not_an_input
 from .. import layout_analysis as la

@@ -11,9 +11,9 @@ from mmseg.registry import MODELS
 from mmseg.utils import OptSampleList, SampleList
 from torch import Tensor
 
-from ...datasets.encoding import (HISDB_FOREGROUND_BITS, bits_to_class_table,
-                                  blue_to_class, check_bits,
-                                  check_label_values)
+from ...core.encoding import (HISDB_FOREGROUND_BITS, bits_to_class_table,
+                              blue_to_class, check_bits,
+                              check_label_values)
 from ...evaluation.region_filter import (filter_small_regions,
                                          region_filter_settings)
 from ..utils.sliding_window import (MERGE_MODES, batched, default_stride,
