@@ -3,7 +3,7 @@
 torch and mmcv are deliberately not in ``install_requires``: users pick their
 own torch build (CPU or CUDA) and either mmcv-lite or full mmcv, as with any
 OpenMMLab project; the Makefile installs the CPU pair used on this project's
-machines (see README, "Installation").
+machines (see docs/development.md, "Installation").
 """
 from setuptools import find_packages, setup
 

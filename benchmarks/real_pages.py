@@ -118,11 +118,9 @@ def _signature(samples: Path, name: str) -> Dict[str, object]:
 
 
 def _read_scan(path: Path) -> np.ndarray:
-    import cv2  # as mmcv decodes it for training
-    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if bgr is None:
-        raise ValueError(f'{path}: cannot be decoded as an image')
-    return bgr[..., ::-1]
+    # As training reads it (EXIF orientation applied).
+    from mmseg_pixdiva.utils.image_reader import read_scan
+    return read_scan(path, role='source scan')
 
 
 def _read_gt(path: Path) -> np.ndarray:

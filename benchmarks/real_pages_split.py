@@ -28,7 +28,7 @@ from typing import Dict, Tuple
 
 import numpy as np
 
-from mmseg_pixdiva.datasets.encoding import BOUNDARY_RED_BIT, HISDB_BACKGROUND
+from mmseg_pixdiva.core.encoding import BOUNDARY_RED_BIT, HISDB_BACKGROUND
 
 #: Split names, top to bottom.
 SPLITS: Tuple[str, ...] = ('train', 'val', 'test')

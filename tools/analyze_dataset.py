@@ -47,7 +47,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def format_table(stats: dict, hisdb: bool) -> str:
     """Markdown-style tables of mean/std and of the classes."""
-    from mmseg_pixdiva.datasets.encoding import hisdb_class_name
+    from mmseg_pixdiva.core.encoding import hisdb_class_name
     lines = [
         f'{stats["num_images"]} images, {stats["num_pixels"]} pixels',
         '',

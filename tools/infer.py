@@ -217,7 +217,7 @@ def output_path(output_dir: Path, page: Path) -> Path:
 def page_size(path: Path) -> Tuple[int, int]:
     """``(width, height)`` of a page as the pipeline will decode it (EXIF
     rotation applied, as OpenCV does), read from the header only."""
-    from mmseg_pixdiva.datasets.samplers.page_headers import header_size
+    from mmseg_pixdiva.datasets.page_headers import header_size
     try:
         height, width = header_size(str(path), apply_orientation=True)
     except ValueError as error:  # names the file
@@ -416,8 +416,8 @@ def find_label_values(model, cfg, override: Optional[Sequence[int]] = None
             'checkpoint meta (dataset_meta.label_values) nor in the config '
             'dataset (label_values or metainfo.label_values); give them '
             'with --label-values, e.g. --label-values 1 2 4 8')
-    from mmseg_pixdiva.datasets.encoding import (InvalidLabelValuesError,
-                                                 check_label_values)
+    from mmseg_pixdiva.core.encoding import (InvalidLabelValuesError,
+                                             check_label_values)
     try:
         values = check_label_values(values)
     except InvalidLabelValuesError as error:

@@ -32,7 +32,7 @@ from typing import List, NamedTuple, Optional, Sequence
 # Runnable as `python tools/visualize.py` from a checkout.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mmseg_pixdiva.datasets.encoding import (  # noqa: E402
+from mmseg_pixdiva.core.encoding import (  # noqa: E402
     decode_gt, hisdb_class_name)
 from mmseg_pixdiva.datasets.pairing import IMAGE_SUFFIXES  # noqa: E402
 from mmseg_pixdiva.evaluation import layout_io as lio  # noqa: E402
@@ -245,7 +245,7 @@ def visualize_page(plan: PagePlan, args: argparse.Namespace, label_values,
     gt_rgb = read_rgb(plan.gt_path) if plan.gt_path else None
     # Scans as training reads them (EXIF orientation applied), checked
     # against the prediction's size.
-    scan = lio.read_page_image(plan.scan_path, size=pred.shape[::-1]) \
+    scan = lio.read_scan(plan.scan_path, shape=pred.shape) \
         if plan.scan_path else None
     pictures = page_pictures(pred, palette, label_values, gt_rgb=gt_rgb,
                              scan=scan, error_map=error_map,

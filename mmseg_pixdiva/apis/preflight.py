@@ -76,7 +76,7 @@ def _leaf_datasets(dataset) -> List[Any]:
 def _page_crop(dataset) -> Tuple[Optional[Tuple[int, int]], bool]:
     """``(crop_size, pad)`` of the dataset's LoadPageCrop, else
     ``(None, True)`` (whole pages)."""
-    from ..datasets.samplers.crops_per_image_sampler import find_page_crop
+    from ..datasets.crop_protocol import find_page_crop
     try:
         transform = find_page_crop(dataset)
     except ValueError:  # no LoadPageCrop: the pages are not cropped
@@ -109,7 +109,7 @@ def check_split(cfg: Config, split: str) -> int:
     from mmseg.registry import DATASETS
 
     from ..datasets.dataset_check import check_dataset_files
-    from ..datasets.samplers.crop_schedule import check_crop_settings
+    from ..datasets.crop_schedule import check_crop_settings
     key = f'{split}_dataloader'
     loader = cfg[key]
     sampler = loader.get('sampler', None) or {}

@@ -12,6 +12,7 @@ naming the file and the global.
 import codecs
 import os.path as osp
 import pickle
+from types import ModuleType
 from typing import Any, List, Optional
 
 import numpy as np
@@ -164,8 +165,15 @@ def load_from_local_safely(filename: str,
             raise _corrupt(filename, error) from None
 
 
-def install_safe_checkpoint_loader() -> None:
-    """Make mmengine's local-file scheme use :func:`load_from_local_safely`."""
+def install_safe_checkpoint_loader(module: Optional[ModuleType] = None
+                                   ) -> None:
+    """Make mmengine's local-file scheme use :func:`load_from_local_safely`.
+
+    Args:
+        module (ModuleType, optional): ``mmengine.runner.checkpoint``, as
+            :func:`~mmseg_pixdiva.compat.apply_compat_shims` passes it;
+            imported here if not given.
+    """
     # Imported here, not at the top: see the note below the imports.
     from mmengine.runner.checkpoint import CheckpointLoader
     CheckpointLoader.register_scheme(

@@ -37,7 +37,8 @@ def _needs_compiled(name: str) -> Callable[..., Any]:
     def stub(*args, **kwargs):
         raise RuntimeError(
             f'mmcv.ops.{name} needs the compiled mmcv ops, but mmcv-lite is '
-            'installed. Install full mmcv (see README, "GPU installation").')
+            'installed. Install full mmcv (see docs/development.md, '
+            '"Installation").')
 
     stub.__name__ = name
     return stub
@@ -59,7 +60,8 @@ def _resolve(name: str) -> Any:
         raise AttributeError(name)
     raise ModuleNotFoundError(
         f'mmcv.ops.{name} is a compiled op and mmcv-lite is installed; '
-        'install full mmcv to use it (see README, "GPU installation").',
+        'install full mmcv to use it (see docs/development.md, '
+        '"Installation").',
         name='mmcv._ext')
 
 

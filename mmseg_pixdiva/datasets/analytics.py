@@ -35,7 +35,8 @@ import numpy as np
 
 from ..utils import files_signature, write_cache_text
 from ..utils.errors import InputError
-from .encoding import check_label_values
+from ..utils.image_reader import read_scan
+from ..core.encoding import check_label_values
 from .gt_image import read_gt_rgb
 from .pairing import pair_by_stem
 
@@ -59,24 +60,21 @@ class DatasetStatisticsError(InputError, ValueError):
 
 
 def read_image_rgb(path: str) -> np.ndarray:
-    """Read a page image as ``HxWx3`` uint8 RGB.
+    """Read a page image as ``HxWx3`` uint8 RGB, as training reads it
+    (:func:`~mmseg_pixdiva.utils.image_reader.read_scan`: EXIF orientation
+    applied).
 
     Raises:
         DatasetStatisticsError: Naming the file if it cannot be decoded or
             is cut short (a truncated JPEG decodes "successfully", its
             missing rows grey, and would bias the mean and std).
     """
-    import cv2
     from .file_checks import check_file_complete
     try:
         check_file_complete(str(path), 'image')
+        return read_scan(path, role='image')
     except InputError as error:
         raise DatasetStatisticsError(str(error)) from None
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise DatasetStatisticsError(
-            f'{path}: cannot read the image (missing file or not an image)')
-    return image[..., ::-1]
 
 
 def _histogram(array: np.ndarray, channel: int = 0,
@@ -113,7 +111,7 @@ def gt_blue_histograms(gt_rgb: np.ndarray) -> np.ndarray:
         np.ndarray: ``(2, 256)`` int64; row 0 counts non-boundary pixels,
         row 1 boundary pixels (red bit 7 set), per blue value.
     """
-    from .encoding import BOUNDARY_RED_BIT
+    from ..core.encoding import BOUNDARY_RED_BIT
     boundary = ((gt_rgb[..., 0] & BOUNDARY_RED_BIT) != 0).view(np.uint8)
     total = _histogram(gt_rgb, 2)
     on_boundary = _histogram(gt_rgb, 2, boundary) if boundary.any() else \

@@ -11,10 +11,11 @@ import os.path as osp
 from typing import Optional, Sequence, Tuple
 
 from ..utils.errors import InputError
-from .encoding import unknown_label_values_error
+from ..core.encoding import unknown_label_values_error
 from .file_checks import check_file_complete
 from .gt_values import GT_VALUES_CACHE_NAME, gt_blue_values
-from .samplers.crop_schedule import CropTooLargeError
+from .crop_protocol import page_sizes
+from .crop_schedule import CropTooLargeError
 
 
 def check_dataset_files(dataset,
@@ -45,7 +46,6 @@ def check_dataset_files(dataset,
     Raises:
         InputError: Naming the file (or the setting) and what is wrong.
     """
-    from .samplers.crops_per_image_sampler import page_sizes
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
     if not infos:
         raise InputError(f'{name}: the dataset has no pages')

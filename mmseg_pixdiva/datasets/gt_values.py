@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Sequence
 
 from ..utils import write_cache_text
 from .analytics import scan_blue_values
-from .encoding import UnknownLabelValueError
+from ..core.encoding import UnknownLabelValueError
 
 #: Name of the per-file cache written in the data root.
 GT_VALUES_CACHE_NAME = 'pixdiva_gt_values.json'

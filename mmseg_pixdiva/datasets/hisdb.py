@@ -4,8 +4,8 @@ from typing import List, Optional, Sequence
 
 from mmseg.registry import DATASETS
 
-from .encoding import HISDB_BACKGROUND  # noqa: F401 (re-exported)
-from .encoding import hisdb_class_name, hisdb_palette
+from ..core.encoding import HISDB_BACKGROUND  # noqa: F401 (re-exported)
+from ..core.encoding import hisdb_class_name, hisdb_palette
 from .gt_values import GT_VALUES_CACHE_NAME, refuse_hisdb_blue_zero
 from .paired_blue_channel import PairedBlueChannelDataset
 

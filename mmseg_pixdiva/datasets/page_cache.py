@@ -14,7 +14,7 @@ so evicting a page frees its memory at once.
 Eviction never waits on a page that is needed earlier than the requested one
 and never throws out one that is needed sooner: samples carry their position
 in the sampler's order and the start of their page group (see
-:mod:`~mmseg_pixdiva.datasets.samplers.crop_schedule`); a full cache evicts,
+:mod:`~mmseg_pixdiva.datasets.crop_protocol`); a full cache evicts,
 in this order, a page of another stream or an older pass, a page whose crops
 are all done, or the page whose group starts last after the requester's
 position. Otherwise the requester waits for the earlier pages to finish,

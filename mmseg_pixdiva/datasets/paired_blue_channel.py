@@ -6,11 +6,11 @@ from typing import List, Optional, Sequence, Tuple
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
-from .encoding import check_label_values, distinct_palette
+from ..core.encoding import check_label_values, distinct_palette
 from .label_discovery import discover_label_values
 from .pairing import (GT_SUFFIXES, IMAGE_SUFFIXES, PairingError,
                       pair_by_stem, select_pages)
-from .samplers.crop_index import PAGE_CROP_KEY
+from .crop_protocol import PAGE_CROP_KEY
 
 #: Name of the class-list cache written in the data root.
 LABEL_CACHE_NAME = 'pixdiva_label_values.json'

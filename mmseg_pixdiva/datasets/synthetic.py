@@ -40,7 +40,7 @@ import cv2
 import numpy as np
 
 from ..utils.atomic import atomic_write_image, atomic_write_text
-from .encoding import BOUNDARY_RED_BIT, HISDB_BACKGROUND
+from ..core.encoding import BOUNDARY_RED_BIT, HISDB_BACKGROUND
 
 #: DIVA-HisDB blue-channel bits.
 BACKGROUND = HISDB_BACKGROUND

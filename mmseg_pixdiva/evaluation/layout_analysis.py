@@ -31,7 +31,7 @@ from typing import (Callable, Dict, Iterable, List, Optional, Sequence,
 import numpy as np
 
 # encoding is numpy-only too, so the CLI stays fast.
-from ..datasets.encoding import BOUNDARY_RED_BIT
+from ..core.encoding import BOUNDARY_RED_BIT
 
 #: Summary keys, in the order the Java evaluator prints them.
 SCORE_KEYS: Tuple[str, ...] = (

@@ -185,8 +185,8 @@ def render_overlay(indices, original_path: str, gt_path: str) -> bytes:
         gt_path (str): Named if the page size differs.
     """
     # Refuses (naming both files and sizes) a page of another size.
-    page = lio.read_page_image(original_path, size=indices.shape[::-1],
-                               gt_path=gt_path)
+    page = lio.read_scan(original_path, shape=indices.shape,
+                         reference=gt_path)
     page_bgr = page[..., ::-1]  # OpenCV's own (contiguous) buffer
     la.error_overlay(indices, page_bgr, out=page_bgr, channel_order='bgr')
     return lio.encode_png(page_bgr)
@@ -346,8 +346,10 @@ def preflight(pairs: Sequence[Tuple[str, str, str]]) -> None:
             pred = lio.read_image_header(pred_path)
             lio.check_label_header(pred, 'prediction')
             if gt.width > 0 and pred.width > 0:
-                lio.check_same_size(pred_path, (pred.width, pred.height),
-                                    gt_path, (gt.width, gt.height))
+                lio.check_same_shape(pred_path, (pred.height, pred.width),
+                                     f'the GT {gt_path}',
+                                     (gt.height, gt.width),
+                                     lio.PREDICTION_SIZE_REMEDY)
         except lio.LayoutInputError as error:
             problems.append(str(error))
     if problems:

@@ -1,6 +1,8 @@
-"""Reading GT / prediction / page images for the layout evaluator.
+"""The layout evaluator's inputs and outputs: what it reads, how it writes.
 
-What the Java evaluator accepts (it reads through ``ImageIO`` and
+The readers are :mod:`mmseg_pixdiva.utils.image_reader`'s (the project's
+one reader), named here as the evaluator uses them. What the Java evaluator
+accepts (it reads through ``ImageIO`` and
 ``getRGB``), with each way an input can silently change its labels turned
 into a clear error that names the file:
 
@@ -22,6 +24,7 @@ which is what the writer of such a file means.
 
 Decoding uses OpenCV (imported lazily) into a pre-allocated array: no
 second full-size copy is made, and two files decode in parallel threads.
+The writers here (PNG and palette PNG encoding) are the evaluator's own.
 """
 import os
 import struct
@@ -30,12 +33,18 @@ from typing import Optional, Tuple, Union
 
 import numpy as np
 
-# The header reader lives in utils (the datasets and the GT writer use it
-# too); its names stay importable from here.
+# The header reader and the decoders live in utils (the datasets, the
+# pictures and the GT writer use them too); the evaluator's names stay
+# importable from here.
 from ..utils.image_header import (JPEG_SIGNATURE, PNG_SIGNATURE,  # noqa: F401
                                   ImageHeader, ImageInputError,
                                   jpeg_file_is_complete, jpeg_is_complete,
                                   read_image_header)
+from ..utils.image_reader import (MAX_DECODED_PIXELS,  # noqa: F401
+                                  PREDICTION_SIZE_REMEDY, ImageSizeError,
+                                  check_label_header, check_same_shape,
+                                  read_label_image, read_label_pair,
+                                  read_scan)
 
 PathLike = Union[str, os.PathLike]
 
@@ -51,286 +60,14 @@ FOLDER_MODE_SUFFIXES = ('.png', '.bmp', '.tif', '.tiff', '.jpg', '.jpeg',
 LayoutInputError = ImageInputError
 
 
-def check_label_header(header: ImageHeader, role: str) -> None:
-    """Refuse label files whose format would change their values.
-
-    Args:
-        header (ImageHeader): From :func:`read_image_header`.
-        role (str): ``'GT'`` or ``'prediction'`` (named in messages).
-
-    Raises:
-        LayoutInputError: For JPEG, unknown formats, truncated PNGs and
-            sub-byte grey PNGs.
-    """
-    path = header.path
-    if header.format == 'JPEG':
-        raise LayoutInputError(
-            f'{path}: the {role} is a JPEG; lossy compression changes label '
-            f'values (blue bits), so it cannot be scored. Save {role}s as '
-            f'PNG.')
-    if header.format == 'other':
-        raise LayoutInputError(
-            f'{path}: the {role} is not a PNG, BMP or TIFF image (unknown or '
-            f'lossy format); save {role}s as PNG.')
-    if header.format == 'PNG':
-        if not header.complete:
-            raise LayoutInputError(
-                f'{path}: truncated PNG (its end, the IEND chunk, is '
-                'missing)')
-        if header.width == 0 or header.height == 0:
-            raise LayoutInputError(f'{path}: empty image '
-                                   f'({header.width}x{header.height})')
-        if header.colour_type in ('grey', 'grey+alpha') \
-                and header.bit_depth < 8:
-            raise LayoutInputError(
-                f'{path}: {header.bit_depth}-bit grey PNG; decoders scale '
-                f'its values to 0..255, which is not a label encoding. Save '
-                f'8-bit grey (grey value = blue value) or RGB.')
-
-
-def _sentinel(shape: Tuple[int, ...]) -> np.ndarray:
-    """A fixed pseudo-random pattern that no real image row matches."""
-    return np.random.default_rng(0x5EED).integers(
-        0, 256, size=shape, dtype=np.uint8)
-
-
-#: The most pixels OpenCV decodes (its CV_IO_MAX_IMAGE_PIXELS default).
-MAX_DECODED_PIXELS = 1 << 30
-
-
-def _decode(path: str, header: ImageHeader, flags: int) -> np.ndarray:
-    import cv2  # lazy: keeps the module (and the CLI start) light
-    if header.width * header.height > MAX_DECODED_PIXELS:
-        raise LayoutInputError(
-            f'{path}: the header says {header.width}x{header.height} (WxH) '
-            f'pixels, more than the {MAX_DECODED_PIXELS} an image may have '
-            'here; the file is corrupt or not a page')
-    dst = None
-    if header.format == 'PNG' and header.bit_depth == 8 and \
-            header.colour_type in ('RGB', 'grey') and not header.interlaced:
-        # Decode straight into our array; cv2.imread would otherwise copy
-        # its own result into a new numpy array (a second full page).
-        shape = (header.height, header.width, 3) \
-            if header.colour_type == 'RGB' else (header.height, header.width)
-        dst = np.empty(shape, np.uint8)
-        # With a destination, OpenCV returns it even when decoding fails
-        # half-way (truncated / corrupt file). Rows are written top to
-        # bottom, so a last row still holding this pattern means failure.
-        sentinel = _sentinel(dst.shape[1:])
-        dst[-1] = sentinel
-    try:
-        image = cv2.imread(path, dst, flags) if dst is not None \
-            else cv2.imread(path, flags)
-    except cv2.error:
-        # OpenCV's own text (an assertion in its source) tells the user
-        # nothing about the file.
-        raise LayoutInputError(
-            f'{path}: cannot decode image (corrupt or unsupported '
-            'file)') from None
-    failed = image is None or image.size == 0 or (
-        dst is not None and image is dst
-        and np.array_equal(image[-1], sentinel))
-    if failed:
-        raise LayoutInputError(
-            f'{path}: cannot decode image (corrupt or truncated file)')
-    return image
-
-
-def read_label_image(path: PathLike, role: str = 'prediction',
-                     header: Optional[ImageHeader] = None) -> np.ndarray:
-    """Read a GT or prediction as the Java evaluator would see its labels.
-
-    Args:
-        path: Image file.
-        role (str): ``'GT'`` or ``'prediction'`` (named in messages).
-        header (ImageHeader, optional): Already read header.
-
-    Returns:
-        np.ndarray: ``HxWx3`` uint8 RGB (a view on OpenCV's BGR buffer, so
-        ``image[..., ::-1]`` is the contiguous BGR buffer), or ``HxW`` uint8
-        for a grey image (grey value = blue value).
-
-    Raises:
-        LayoutInputError: Naming the file, for unreadable / corrupt files,
-            lossy formats, transparency, 16-bit values that do not convert
-            exactly.
-    """
-    import cv2
-    path = str(path)
-    header = header or read_image_header(path)
-    check_label_header(header, role)
-    image = _decode(path, header, cv2.IMREAD_UNCHANGED)
-    if image.dtype == np.uint16:
-        if np.any(image % 257):
-            raise LayoutInputError(
-                f'{path}: 16-bit {role} whose values are not 8-bit values '
-                f'scaled by 257; converting it to 8 bits would change its '
-                f'labels. Save {role}s as 8-bit PNG.')
-        image = (image >> 8).astype(np.uint8)
-    elif image.dtype != np.uint8:
-        raise LayoutInputError(
-            f'{path}: {image.dtype} samples; expected an 8-bit image')
-    if image.ndim == 3 and image.shape[2] == 4:
-        transparent = int(np.count_nonzero(image[..., 3] != 255))
-        if transparent:
-            raise LayoutInputError(
-                f'{path}: {role} has transparency ({transparent} pixels with '
-                f'alpha < 255); the labels under transparent pixels are '
-                f'ambiguous. Save an opaque PNG (RGB, grey or palette).')
-        image = image[..., :3]
-    if image.ndim == 3 and image.shape[2] == 1:
-        image = image[..., 0]
-    if image.ndim == 3:
-        if image.shape[2] != 3:
-            raise LayoutInputError(
-                f'{path}: unexpected {image.shape[2]} channels')
-        image = image[..., ::-1]  # BGR -> RGB view, no copy
-    return image
-
-
-def read_label_pair(gt_path: PathLike,
-                    pred_path: PathLike,
-                    parallel: bool = True) -> Tuple[np.ndarray, np.ndarray]:
-    """Read a GT and its prediction (in parallel threads) and check sizes.
-
-    Args:
-        gt_path: GT image.
-        pred_path: Prediction image.
-        parallel (bool): Decode both files at once (two cores).
-
-    Returns:
-        tuple: ``(gt, prediction)`` as :func:`read_label_image` returns.
-
-    Raises:
-        LayoutInputError: Naming the file at fault, including a size
-            mismatch (checked on the headers before decoding when both are
-            PNG).
-    """
-    gt_header = read_image_header(gt_path)
-    pred_header = read_image_header(pred_path)
-    check_label_header(gt_header, 'GT')
-    check_label_header(pred_header, 'prediction')
-    if gt_header.width > 0 and pred_header.width > 0:
-        check_same_size(pred_path, (pred_header.width, pred_header.height),
-                        gt_path, (gt_header.width, gt_header.height))
-    if parallel:
-        from concurrent.futures import ThreadPoolExecutor
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            gt_job = pool.submit(read_label_image, gt_path, 'GT', gt_header)
-            pred_job = pool.submit(read_label_image, pred_path, 'prediction',
-                                   pred_header)
-            gt, pred = gt_job.result(), pred_job.result()
-    else:
-        gt = read_label_image(gt_path, 'GT', gt_header)
-        pred = read_label_image(pred_path, 'prediction', pred_header)
-    check_same_size(pred_path, (pred.shape[1], pred.shape[0]), gt_path,
-                    (gt.shape[1], gt.shape[0]))
-    return gt, pred
-
-
-def check_same_size(path: PathLike, size: Tuple[int, int],
-                    gt_path: PathLike, gt_size: Tuple[int, int],
-                    remedy: str = 'predictions must have the GT size'
-                    ) -> None:
-    """Raise :class:`LayoutInputError` naming ``path`` if its ``(W, H)``
-    differs from the GT's (the Java tool crashes on a smaller prediction and
-    silently crops a larger one); ``remedy`` ends the message."""
-    if tuple(size) != tuple(gt_size):
-        raise LayoutInputError(
-            f'{path}: size {size[0]}x{size[1]} differs from the GT '
-            f'{gt_path} ({gt_size[0]}x{gt_size[1]}, WxH); {remedy}')
-
-
 def read_page_image(path: PathLike,
                     size: Optional[Tuple[int, int]] = None,
                     gt_path: Optional[PathLike] = None) -> np.ndarray:
-    """Read the original page (any format OpenCV reads, JPEG included).
-
-    Args:
-        path: Page image.
-        size (tuple, optional): Expected ``(W, H)``; the page is then
-            decoded straight into a new array of that size (no second
-            full-page copy).
-        gt_path (optional): The GT whose size ``size`` is; named in the
-            size-mismatch error.
-
-    Returns:
-        np.ndarray: ``HxWx3`` uint8 RGB (view on a BGR buffer), turned as
-        its EXIF orientation says, as the training pipeline
-        (``LoadImageFromFile``, OpenCV) reads scans: the project's one
-        policy for scans. (Java's ImageIO ignores the orientation.)
-
-    Raises:
-        LayoutInputError: Naming the file, if it is missing, not an image,
-            corrupt or truncated (JPEG included), or (with ``size``) not of
-            that size (naming ``gt_path`` and both sizes).
-    """
-    import cv2
-    path = str(path)
-    header = read_image_header(path)  # named error if missing / unreadable
-    if header.format == 'PNG' and size is not None and \
-            (header.width, header.height) != tuple(size):
-        # Known from the header: refuse before decoding the page.
-        _raise_page_size(path, (header.width, header.height), gt_path, size)
-    flags = cv2.IMREAD_COLOR
-    dst = sentinel = None
-    # OpenCV cannot turn a JPEG by its EXIF orientation into a given
-    # buffer: JPEGs are decoded into a new one.
-    if size is not None and header.format != 'JPEG':
-        dst = np.empty((size[1], size[0], 3), np.uint8)
-        # With a destination, OpenCV returns it untouched when the file is
-        # not an image or fails to decode (see _decode): a last row still
-        # holding this pattern means nothing (or not all) was decoded.
-        sentinel = _sentinel(dst.shape[1:])
-        dst[-1] = sentinel
-    try:
-        image = cv2.imread(path, dst, flags) if dst is not None \
-            else cv2.imread(path, flags)
-    except cv2.error as error:
-        if dst is None:
-            raise LayoutInputError(
-                f'{path}: cannot decode the original image '
-                f'({str(error).strip()})') from None
-        # OpenCV asserts when the decoded size differs from the
-        # destination's; decode once more (error path only) to name it.
-        image = None
-        try:
-            image = cv2.imread(path, flags)
-        except cv2.error:
-            pass
-        if image is not None and image.size and \
-                (image.shape[1], image.shape[0]) != tuple(size):
-            _raise_page_size(path, (image.shape[1], image.shape[0]), gt_path,
-                             size)
-        raise LayoutInputError(
-            f'{path}: cannot decode the original image (corrupt, truncated '
-            f'or unsupported format)') from None
-    failed = image is None or image.size == 0 or (
-        dst is not None and image is dst
-        and np.array_equal(image[-1], sentinel))
-    if not failed and header.format == 'JPEG' and \
-            not jpeg_file_is_complete(path):
-        failed = True
-    if failed:
-        raise LayoutInputError(
-            f'{path}: cannot decode the original image (corrupt, truncated '
-            f'or unsupported format)')
-    if size is not None and (image.shape[1], image.shape[0]) != tuple(size):
-        _raise_page_size(path, (image.shape[1], image.shape[0]), gt_path,
-                         size)
-    return image[..., ::-1]
-
-
-def _raise_page_size(path: str, page_size: Tuple[int, int],
-                     gt_path: Optional[PathLike],
-                     size: Tuple[int, int]) -> None:
-    """Raise the named size-mismatch error of :func:`read_page_image`."""
-    expected = f'the GT {gt_path}' if gt_path is not None \
-        else 'the expected size'
-    raise LayoutInputError(
-        f'{path}: original page size {page_size[0]}x{page_size[1]} differs '
-        f'from {expected} ({size[0]}x{size[1]}, WxH); the overlay needs the '
-        f'page the GT was made for')
+    """:func:`~mmseg_pixdiva.utils.image_reader.read_scan` with the size as
+    ``(W, H)``, the order this function has always taken (new code calls
+    ``read_scan`` with ``shape=(H, W)``)."""
+    return read_scan(path, None if size is None else (size[1], size[0]),
+                     gt_path)
 
 
 def bgr_buffer(rgb: np.ndarray) -> Optional[np.ndarray]:

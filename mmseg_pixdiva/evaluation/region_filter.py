@@ -21,7 +21,7 @@ from typing import Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from ..datasets.encoding import HISDB_FOREGROUND_BITS, check_bits
+from ..core.encoding import HISDB_FOREGROUND_BITS, check_bits
 
 
 def _per_bit(values: Optional[Sequence[int]], bits: Sequence[int],

@@ -24,7 +24,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..datasets.encoding import HISDB_FOREGROUND_BITS, check_bits
+from ..core.encoding import HISDB_FOREGROUND_BITS, check_bits
 from .region_filter import (bit_groups, filter_small_regions,
                                           pixels_to_drop,
                                           region_filter_settings)

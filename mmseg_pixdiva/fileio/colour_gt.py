@@ -8,7 +8,7 @@ per class. A mapping file says which class each colour or index is::
                                                        "main text"]},
      "indices": {"0": "background", "1": "main text", "2": 4}}
 
-A class is a name of :data:`~mmseg_pixdiva.datasets.encoding.HISDB_BITS`,
+A class is a name of :data:`~mmseg_pixdiva.core.encoding.HISDB_BITS`,
 a list of names (OR-ed, for multi-label colours) or a blue value 1..255.
 ``colours`` serves RGB images (and palette images resolved to their
 colours), ``indices`` palette and 8-bit grey images by their index.
@@ -19,7 +19,7 @@ from typing import Dict, List, Tuple, Union
 
 import numpy as np
 
-from ..datasets.encoding import HISDB_BITS
+from ..core.encoding import HISDB_BITS
 from ..utils.errors import InputError
 from .inputs import read_json_object
 

@@ -9,7 +9,7 @@ The table is data, so a user can override it with a JSON file::
 
 Keys of ``regions`` are ``Tag:type`` (a region with that ``type``) or
 ``Tag`` (any type of that tag); values are a class name of
-:data:`~mmseg_pixdiva.datasets.encoding.HISDB_BITS`, a blue bit value
+:data:`~mmseg_pixdiva.core.encoding.HISDB_BITS`, a blue bit value
 (e.g. ``8``), or ``null`` for "known, not a class" (ignored). A region or
 line matched by nothing is an error: silently dropping it would turn its
 ink into background.
@@ -21,7 +21,7 @@ class there: ``textline_*`` main text, ``comment_*`` comment), then its
 import os
 from typing import Dict, Mapping, Optional, Union
 
-from ..datasets.encoding import HISDB_BITS, check_bits
+from ..core.encoding import HISDB_BITS, check_bits
 from .inputs import read_json_object
 from .page_xml import PageElement, PageXmlError
 

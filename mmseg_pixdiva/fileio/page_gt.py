@@ -17,7 +17,7 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from ..datasets.encoding import BOUNDARY_RED_BIT, HISDB_BACKGROUND
+from ..core.encoding import BOUNDARY_RED_BIT, HISDB_BACKGROUND
 from .page_classes import COMMENT, DECORATION, MAIN_TEXT, PageClassTable
 from .page_xml import PageDocument, PageElement
 from .polygons import (DEFAULT_JOIN, DEFAULT_SCALE, DEFAULT_TOLERANCE,

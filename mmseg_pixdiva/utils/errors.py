@@ -3,15 +3,9 @@ import functools
 import sys
 from typing import Callable, Sequence
 
-
-class InputError(Exception):
-    """Bad input (a file, a folder, a setting) that the message names.
-
-    The message says what is wrong and where, so the tools print it as
-    ``error: <message>`` and exit with status 2 instead of a traceback,
-    which would bury it under library frames. The project's input errors
-    derive from this class (and from ``ValueError``, as they always did).
-    """
+# The base class lives in the bottom room (core/), which the label encoding
+# raises from too; it is the same class under this name.
+from ..core.errors import InputError
 
 
 class UsageError(InputError, ValueError):

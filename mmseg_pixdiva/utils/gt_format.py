@@ -12,7 +12,7 @@ from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ..datasets.encoding import classes_to_gt_rgb
+from ..core.encoding import classes_to_gt_rgb
 from .errors import InputError
 from .image_header import read_image_header
 from .output_guard import OutputIsInputError, same_file

@@ -5,8 +5,8 @@ The one header reader of the project: the evaluator
 GT-format writer's completeness check all read headers here. Pure bytes
 handling (no numpy, OpenCV or PIL), so the evaluator CLI stays fast.
 
-Sizes are ``(width, height)`` here, as in the file formats; the samplers'
-PIL-based :func:`~mmseg_pixdiva.datasets.samplers.page_headers.header_size`
+Sizes are ``(width, height)`` here, as in the file formats; the datasets'
+PIL-based :func:`~mmseg_pixdiva.datasets.page_headers.header_size`
 gives ``(h, w)`` of any format PIL reads (JPEG and TIFF scans, EXIF
 orientation), which this reader does not parse.
 """

@@ -7,8 +7,8 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 
-from mmseg_pixdiva.datasets.encoding import (HISDB_BACKGROUND, IGNORE_INDEX,
-                                             distinct_palette, hisdb_palette)
+from mmseg_pixdiva.core.encoding import (HISDB_BACKGROUND, IGNORE_INDEX,
+                                         distinct_palette, hisdb_palette)
 
 #: Colour of pixels without a label (IGNORE_INDEX) in coloured maps.
 IGNORE_COLOUR = (128, 128, 128)

@@ -1,7 +1,7 @@
 """Pixel-level confusion matrix and the scores read from it (numpy only)."""
 import numpy as np
 
-from mmseg_pixdiva.datasets.encoding import IGNORE_INDEX
+from mmseg_pixdiva.core.encoding import IGNORE_INDEX
 
 
 def confusion_matrix(gt: np.ndarray, pred: np.ndarray, num_classes: int,

@@ -6,9 +6,9 @@ from typing import Dict, Optional, Sequence
 
 import numpy as np
 
-from mmseg_pixdiva.datasets.encoding import classes_to_gt_rgb, decode_gt
+from mmseg_pixdiva.core.encoding import classes_to_gt_rgb, decode_gt
 from mmseg_pixdiva.utils.atomic import atomic_write_image
-from mmseg_pixdiva.utils.errors import InputError
+from mmseg_pixdiva.utils.image_reader import ImageSizeError, check_same_shape
 from mmseg_pixdiva.utils.png_text import read_text
 
 from .colour import blend, colourize
@@ -20,8 +20,8 @@ PICTURE_KINDS = ('pred', 'gt', 'errors', 'overlay')
 PICTURE_SOFTWARE = 'mmseg_pixdiva pictures'
 
 
-class PageSizeError(InputError, ValueError):
-    """A prediction and its GT (or scan) differ in size."""
+#: A prediction and its GT (or scan) differ in size.
+PageSizeError = ImageSizeError
 
 
 def check_same_size(expected: Sequence[int], actual: Sequence[int],
@@ -37,13 +37,8 @@ def check_same_size(expected: Sequence[int], actual: Sequence[int],
             ``'scan data/page.jpg'``.
         filename (str, optional): The prediction, named in the message.
     """
-    expected, actual = tuple(expected[:2]), tuple(actual[:2])
-    if expected != actual:
-        # Sizes as WxH, as in the evaluator's messages.
-        raise PageSizeError(
-            f'{filename or "page"}: the {what} is {actual[1]}x{actual[0]} '
-            f'but the prediction is {expected[1]}x{expected[0]} (WxH); '
-            'they must have the same size')
+    check_same_shape(filename or 'page', expected, f'the {what}', actual,
+                     'they must have the same size', 'prediction size')
 
 
 def error_picture(gt_rgb: np.ndarray, pred_classes: np.ndarray,

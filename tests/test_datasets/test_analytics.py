@@ -167,7 +167,7 @@ def test_errors_name_the_file(tiny_root):
     with pytest.raises(ValueError, match=r'b\.png: empty file \(0 bytes\)'):
         compute_dataset_statistics(pairs[1:], progress=False)
     (tiny_root / 'train' / 'data' / 'b.png').write_bytes(b'\x00\x01 junk')
-    with pytest.raises(DatasetStatisticsError, match=r'b\.png: cannot read '
+    with pytest.raises(DatasetStatisticsError, match=r'b\.png: cannot decode '
                        'the image'):
         compute_dataset_statistics(pairs[1:], progress=False)
     _write_rgb(tiny_root / 'train' / 'data' / 'b.png', PAGE_A)

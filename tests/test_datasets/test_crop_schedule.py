@@ -4,7 +4,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from mmseg_pixdiva.datasets.samplers.crop_schedule import (
+from mmseg_pixdiva.datasets.crop_schedule import (
     check_crop_fits, check_crop_settings, crop_position, crop_window,
     crops_per_page, epoch_schedule, pad_to, rank_pages, remaining_uses,
     samples_per_rank)

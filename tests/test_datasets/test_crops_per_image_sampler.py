@@ -16,7 +16,7 @@ from mmengine.registry import init_default_scope
 from torch.utils.data import DataLoader
 
 import mmseg_pixdiva  # noqa: F401
-from mmseg_pixdiva.datasets.encoding import decode_gt
+from mmseg_pixdiva.core.encoding import decode_gt
 
 LABELS = (1, 2, 4, 8)
 # (h, w) of the synthetic pages; the last is smaller than a 128 crop.
@@ -302,7 +302,7 @@ def write_gt_of_size(root: Path, number: int, h: int, w: int) -> Path:
 
 @pytest.mark.parametrize('pad', [True, False])
 def test_image_gt_size_mismatch_fails_at_build(tmp_path, pad):
-    from mmseg_pixdiva.datasets.samplers.page_headers import \
+    from mmseg_pixdiva.datasets.page_headers import \
         PageSizeMismatchError
     from mmseg_pixdiva.utils.errors import InputError
     root = write_pages(tmp_path / 'mismatch',
@@ -333,7 +333,7 @@ def test_unreadable_image_fails_at_build(tmp_path):
 
 def test_size_mismatch_at_decode_names_both_files(tmp_path):
     from mmseg_pixdiva.datasets.samplers import CropIndex
-    from mmseg_pixdiva.datasets.samplers.page_headers import \
+    from mmseg_pixdiva.datasets.page_headers import \
         PageSizeMismatchError
     root = write_pages(tmp_path / 'late', sizes=[(80, 90), (80, 90)])
     dataset = build_dataset(root, crop=32)
@@ -354,7 +354,7 @@ def test_size_mismatch_at_decode_names_both_files(tmp_path):
 def test_header_size_follows_exif_orientation(tmp_path):
     from PIL import Image
 
-    from mmseg_pixdiva.datasets.samplers.page_headers import header_size
+    from mmseg_pixdiva.datasets.page_headers import header_size
     path = tmp_path / 'turned.jpg'
     exif = Image.Exif()
     exif[0x0112] = 6  # stored 40x30 (WxH), shown turned by 90 degrees

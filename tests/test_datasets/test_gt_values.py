@@ -10,7 +10,7 @@ import pytest
 from mmseg.registry import DATASETS
 
 from mmseg_pixdiva.datasets import gt_values
-from mmseg_pixdiva.datasets.encoding import UnknownLabelValueError
+from mmseg_pixdiva.core.encoding import UnknownLabelValueError
 from mmseg_pixdiva.datasets.gt_values import gt_blue_values
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

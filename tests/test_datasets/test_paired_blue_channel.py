@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from mmseg.registry import DATASETS
 
-from mmseg_pixdiva.datasets.encoding import UnknownLabelValueError
+from mmseg_pixdiva.core.encoding import UnknownLabelValueError
 from mmseg_pixdiva.datasets.gt_image import InvalidGTError
 
 PIPELINE = [dict(type='LoadImageFromFile'),

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import mmseg_pixdiva  # noqa: F401  (registers on first registry lookup)
-from mmseg_pixdiva.datasets.encoding import (classes_to_gt_rgb,
-                                             hisdb_class_name, hisdb_palette)
+from mmseg_pixdiva.core.encoding import (classes_to_gt_rgb,
+                                         hisdb_class_name, hisdb_palette)
 from mmseg_pixdiva.evaluation.layout_analysis import (error_overlay,
                                                       error_visualization)
 from mmseg_pixdiva.utils.atomic import atomic_write_image
@@ -277,7 +277,8 @@ def crop_val_batch(tmp_path: Path, page_hw=(200, 150), crop=(48, 40)):
 
 def test_val_panel_of_a_crop_shows_that_crop_of_the_scan(tmp_path,
                                                          monkeypatch):
-    from mmseg_pixdiva.engine.hooks import colour_visualization_hook as mod
+    # The panels are PanelHook's job (ColourVisualizationHook runs it).
+    from mmseg_pixdiva.engine.hooks import panel_hook as mod
     page, batch = crop_val_batch(tmp_path)
     sample = batch['data_samples'][0]
     assert sample.ori_shape == (48, 40) and 'crop_bbox' not in sample
@@ -458,8 +459,7 @@ def test_train_panel_decodes_a_per_bit_model_through_its_bits():
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] /
                            'test_models'))
     from tiny_segmentor import build_tiny_model
-    from mmseg_pixdiva.engine.hooks.colour_visualization_hook import \
-        ColourVisualizationHook
+    from mmseg_pixdiva.engine.hooks.panel_hook import PanelHook
     model = build_tiny_model(num_classes=3, per_bit=dict())
     model.data_preprocessor.size = (16, 16)  # pads crops, as in training
     with torch.no_grad():
@@ -470,6 +470,6 @@ def test_train_panel_decodes_a_per_bit_model_through_its_bits():
     sample.gt_sem_seg = PixelData(data=torch.zeros(1, 16, 16,
                                                    dtype=torch.uint8))
     runner = SimpleNamespace(model=model)
-    _, _, pred = ColourVisualizationHook._predict_first_crop(
+    _, _, pred = PanelHook._predict_first_crop(
         runner, dict(inputs=[image], data_samples=[sample]))
     assert pred.shape == (16, 16) and (pred == 7).all()

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import mmseg_pixdiva  # noqa: F401
-from mmseg_pixdiva.datasets.encoding import decode_gt
+from mmseg_pixdiva.core.encoding import decode_gt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'test_models'))
 from tiny_segmentor import tiny_model_cfg  # noqa: E402

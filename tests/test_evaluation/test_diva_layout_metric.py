@@ -7,7 +7,7 @@ import pytest
 import torch
 from layout_eval_helpers import small_page, write_rgb_png
 
-from mmseg_pixdiva.datasets.encoding import classes_to_gt_rgb
+from mmseg_pixdiva.core.encoding import classes_to_gt_rgb
 from mmseg_pixdiva.evaluation import layout_analysis as la
 from mmseg_pixdiva.evaluation import layout_io as lio
 from mmseg_pixdiva.evaluation.layout_cli import main

@@ -6,12 +6,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmseg_pixdiva.datasets.encoding import (HISDB_FOREGROUND_BITS,
-                                             InvalidLabelValuesError,
-                                             bits_to_class_table,
-                                             blue_to_class,
-                                             class_bits_table, class_to_blue,
-                                             decode_gt)
+from mmseg_pixdiva.core.encoding import (HISDB_FOREGROUND_BITS,
+                                         InvalidLabelValuesError,
+                                         bits_to_class_table,
+                                         blue_to_class,
+                                         class_bits_table, class_to_blue,
+                                         decode_gt)
 from mmseg_pixdiva.models.losses.per_bit_loss import (PerBitLoss,
                                                       per_bit_targets)
 from tiny_segmentor import build_tiny_model

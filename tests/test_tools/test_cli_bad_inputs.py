@@ -15,7 +15,7 @@ import pytest
 from tool_loader import load_tool
 
 from mmseg_pixdiva.datasets.analytics import DEFAULT_CACHE_NAME
-from mmseg_pixdiva.datasets.encoding import classes_to_gt_rgb
+from mmseg_pixdiva.core.encoding import classes_to_gt_rgb
 from mmseg_pixdiva.datasets.gt_values import GT_VALUES_CACHE_NAME
 from mmseg_pixdiva.datasets.paired_blue_channel import LABEL_CACHE_NAME
 from mmseg_pixdiva.evaluation.layout_cli import main as evaluate_main

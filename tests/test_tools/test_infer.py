@@ -129,7 +129,7 @@ def test_writes_gt_format_for_every_image(setup, tmp_path, capsys):
         assert rgb.shape == (h, w, 3)
         assert (rgb[..., :2] == 0).all()
         assert set(np.unique(rgb[..., 2])) <= set(CKPT_VALUES)
-    from mmseg_pixdiva.datasets.encoding import decode_gt
+    from mmseg_pixdiva.core.encoding import decode_gt
     classes = decode_gt(read_rgb(out / 'p1.png'), CKPT_VALUES)
     assert np.array_equal(classes,
                           expected_classes(setup, setup['pages'] / 'p1.jpg'))

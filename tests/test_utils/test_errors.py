@@ -17,9 +17,9 @@ def test_project_input_errors_share_the_base_class():
     from mmseg_pixdiva.visualization.page import PageSizeError
     from mmseg_pixdiva.compat.checkpoint import (CorruptCheckpointError,
                                                  UnsafeCheckpointError)
-    from mmseg_pixdiva.datasets.encoding import (InvalidLabelValuesError,
-                                                 UnknownLabelValueError)
-    from mmseg_pixdiva.datasets.samplers.page_headers import \
+    from mmseg_pixdiva.core.encoding import (InvalidLabelValuesError,
+                                             UnknownLabelValueError)
+    from mmseg_pixdiva.datasets.page_headers import \
         PageSizeMismatchError
     for error in (DatasetStatisticsError, InvalidGTError, PairingError,
                   LayoutInputError, PageSizeError, CorruptCheckpointError,
@@ -88,7 +88,7 @@ def test_dataloader_worker_errors_print_their_own_message(capsys):
     message the error was raised with, as without workers."""
     from torch.utils.data import DataLoader
 
-    from mmseg_pixdiva.datasets.encoding import UnknownLabelValueError
+    from mmseg_pixdiva.core.encoding import UnknownLabelValueError
     from mmseg_pixdiva.datasets.pairing import PairingError
     from mmseg_pixdiva.utils.errors import input_error_message
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from mmseg_pixdiva.datasets.encoding import decode_gt
+from mmseg_pixdiva.core.encoding import decode_gt
 from mmseg_pixdiva.utils.gt_format import (gt_format_path, png_size,
                                            write_gt_format_prediction)
 

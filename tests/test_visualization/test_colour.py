@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from mmseg_pixdiva.datasets.encoding import IGNORE_INDEX, hisdb_palette
+from mmseg_pixdiva.core.encoding import IGNORE_INDEX, hisdb_palette
 from mmseg_pixdiva.visualization import (IGNORE_COLOUR, blend, colourize,
                                          distinct_palette,
                                          is_bit_flag_encoding,

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from mmseg_pixdiva.datasets.encoding import hisdb_class_name, hisdb_palette
+from mmseg_pixdiva.core.encoding import hisdb_class_name, hisdb_palette
 from mmseg_pixdiva.visualization import (fit_size, legend_image, page_panel,
                                          resize_labels, side_by_side)
 

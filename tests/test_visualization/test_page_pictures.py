@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from mmseg_pixdiva.datasets.encoding import (UnknownLabelValueError,
-                                             classes_to_gt_rgb, decode_gt,
-                                             hisdb_palette)
+from mmseg_pixdiva.core.encoding import (UnknownLabelValueError,
+                                         classes_to_gt_rgb, decode_gt,
+                                         hisdb_palette)
 from mmseg_pixdiva.visualization import (PageSizeError, page_pictures,
                                          read_rgb, write_page_pictures)
 from mmseg_pixdiva.visualization.io import decode_rgb
@@ -63,8 +63,8 @@ def test_page_pictures_size_mismatch_names_the_file():
                       gt_rgb=np.zeros((3, 2, 3), np.uint8),
                       filename='page.png')
     assert str(error.value) == (
-        'page.png: the GT is 2x3 but the prediction is 3x2 (WxH); they '
-        'must have the same size')
+        'page.png: prediction size 3x2 differs from the GT (2x3, WxH); '
+        'they must have the same size')
 
 
 def test_page_pictures_unknown_gt_value_names_the_file():
@@ -90,7 +90,7 @@ def test_read_rgb_errors_name_the_file(tmp_path):
         read_rgb(tmp_path / 'missing.png')
     bad = tmp_path / 'bad.png'
     bad.write_bytes(b'not a png')
-    with pytest.raises(ValueError, match='bad.png: not a readable image'):
+    with pytest.raises(ValueError, match='bad.png: cannot read the image'):
         read_rgb(bad)
 
 

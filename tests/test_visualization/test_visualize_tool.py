@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mmseg_pixdiva.datasets.encoding import classes_to_gt_rgb, hisdb_palette
+from mmseg_pixdiva.core.encoding import classes_to_gt_rgb, hisdb_palette
 from mmseg_pixdiva.utils.atomic import atomic_write_image
 from mmseg_pixdiva.visualization import read_rgb
 

@@ -1,69 +1,14 @@
 """CropsPerImageSampler: DeepDIVA's crops-per-image sampling, K pages cached."""
-from typing import Iterator, List, Optional, Tuple
+from typing import Iterator, Optional
 
 from mmengine.dist import get_dist_info, sync_random_seed
 from mmseg.registry import DATA_SAMPLERS
 from torch.utils.data import Sampler
 
-from ...utils.errors import problem_list
+from ..crop_protocol import CropIndex, find_page_crop, page_sizes
+from ..crop_schedule import (check_crop_fits, check_crop_settings,
+                             epoch_schedule, remaining_uses, samples_per_rank)
 from ..page_cache import SharedPageCache
-from .crop_index import CropIndex
-from .crop_schedule import (check_crop_fits, check_crop_settings,
-                            epoch_schedule, remaining_uses, samples_per_rank)
-from .page_headers import (PageSizeMismatchError, header_size,
-                           size_mismatch_message)
-
-
-def find_page_crop(dataset):
-    """The :class:`LoadPageCrop` transform of ``dataset``'s pipeline."""
-    from ..transforms.page_crop import LoadPageCrop
-    for transform in getattr(getattr(dataset, 'pipeline', None),
-                             'transforms', []):
-        if isinstance(transform, LoadPageCrop):
-            return transform
-    raise ValueError(
-        f'CropsPerImageSampler needs a LoadPageCrop transform in the pipeline '
-        f'of {type(dataset).__name__} (it replaces LoadImageFromFile, '
-        'LoadBlueChannelAnnotations and RandomCrop and holds the crop size)')
-
-
-def page_sizes(dataset) -> List[Tuple[int, int]]:
-    """``(h, w)`` of every page, from the file headers only.
-
-    Also compares each page's image size with its GT's, so a mismatched
-    pair fails when the sampler is built, naming the files, and not when
-    the page is first decoded (perhaps hours into training).
-
-    Args:
-        dataset (BaseDataset): Data infos with ``img_path`` and, where the
-            page has a GT, ``seg_map_path``.
-
-    Returns:
-        list: ``(h, w)`` of every page's image (after EXIF orientation, as
-        ``LoadImageFromFile`` decodes it).
-
-    Raises:
-        PageSizeMismatchError: Listing every page whose image and GT sizes
-            differ.
-        ValueError: Naming a file whose header cannot be read.
-    """
-    sizes, mismatches = [], []
-    for idx in range(len(dataset)):
-        info = dataset.get_data_info(idx)
-        img_path = info['img_path']
-        img_hw = header_size(img_path, apply_orientation=True)
-        sizes.append(img_hw)
-        gt_path = info.get('seg_map_path')
-        if gt_path:
-            gt_hw = header_size(gt_path)
-            if gt_hw != img_hw:
-                mismatches.append(
-                    size_mismatch_message(img_path, img_hw, gt_path, gt_hw))
-    if mismatches:
-        raise PageSizeMismatchError(problem_list(
-            f'{len(mismatches)} page(s) whose image and GT differ in size '
-            '(a page and its GT must have one size)', mismatches))
-    return sizes
 
 
 @DATA_SAMPLERS.register_module()
@@ -78,7 +23,9 @@ class CropsPerImageSampler(Sampler):
     DataLoader workers, train and val samplers together), held by a
     :class:`~mmseg_pixdiva.datasets.page_cache.SharedPageCache` bound to the
     dataset's :class:`LoadPageCrop`. The arithmetic is in
-    :mod:`~mmseg_pixdiva.datasets.samplers.crop_schedule`.
+    :mod:`~mmseg_pixdiva.datasets.crop_schedule`; what sampler,
+    transform and cache promise each other is in
+    :mod:`~mmseg_pixdiva.datasets.crop_protocol`.
 
     The sequence is a pure function of ``(seed, epoch, rank, world_size)``:
     ``--resume`` of an epoch-based run continues with the next epoch's

@@ -6,7 +6,7 @@ import mmengine.fileio as fileio
 from mmseg.datasets.transforms import LoadAnnotations
 from mmseg.registry import TRANSFORMS
 
-from ..encoding import decode_gt
+from ...core.encoding import decode_gt
 from ..gt_image import gt_image_to_rgb
 
 

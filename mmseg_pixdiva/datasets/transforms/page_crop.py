@@ -5,10 +5,10 @@ import numpy as np
 from mmcv.transforms import BaseTransform, LoadImageFromFile
 from mmseg.registry import TRANSFORMS
 
-from ..encoding import IGNORE_INDEX
-from ..samplers.crop_index import PAGE_CROP_KEY
-from ..samplers.crop_schedule import CropTooLargeError, crop_window, pad_to
-from ..samplers.page_headers import check_pair_size
+from ...core.encoding import IGNORE_INDEX
+from ..crop_protocol import PAGE_CROP_KEY
+from ..crop_schedule import CropTooLargeError, crop_window, pad_to
+from ..page_headers import check_pair_size
 from .loading import LoadBlueChannelAnnotations
 
 

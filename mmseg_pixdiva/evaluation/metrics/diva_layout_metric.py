@@ -16,7 +16,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger, print_log
 
 from mmseg.registry import METRICS
-from ...datasets.encoding import HISDB_BITS, classes_to_gt_rgb
+from ...core.encoding import HISDB_BITS, classes_to_gt_rgb
 from ...utils.atomic import atomic_write_image
 from ...utils.gt_format import check_not_an_input
 from .. import layout_analysis as la
@@ -93,10 +93,9 @@ class DIVALayoutMetric(BaseMetric):
             gt = lio.read_label_image(gt_path, 'GT')
             # The usual cause of another size: validation on crops
             # (LoadPageCrop), whose predictions are windows of the page.
-            lio.check_same_size(
-                f'prediction for {gt_path}',
-                (pred_rgb.shape[1], pred_rgb.shape[0]), gt_path,
-                (gt.shape[1], gt.shape[0]),
+            lio.check_same_shape(
+                f'prediction for {gt_path}', pred_rgb.shape,
+                f'the GT {gt_path}', gt.shape,
                 remedy='DIVALayoutMetric scores whole pages, as the DIVA '
                 'evaluator does: give it a dataloader of whole pages (the '
                 "test pipeline), and score validation crops with mmseg's "

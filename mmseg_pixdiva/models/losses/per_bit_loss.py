@@ -7,8 +7,8 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from ...datasets.encoding import (HISDB_FOREGROUND_BITS, IGNORE_INDEX,
-                                  class_bits_table)
+from ...core.encoding import (HISDB_FOREGROUND_BITS, IGNORE_INDEX,
+                              class_bits_table)
 
 
 def per_bit_targets(label: Tensor, class_bits: Tensor,
@@ -19,7 +19,7 @@ def per_bit_targets(label: Tensor, class_bits: Tensor,
         label (Tensor): ``N x H x W`` class indices (``ignore_index`` for
             unlabelled pixels).
         class_bits (Tensor): ``num_classes x num_bits`` table
-            (:func:`~mmseg_pixdiva.datasets.encoding.class_bits_table`).
+            (:func:`~mmseg_pixdiva.core.encoding.class_bits_table`).
         ignore_index (int): Label of pixels that carry no target.
 
     Returns:

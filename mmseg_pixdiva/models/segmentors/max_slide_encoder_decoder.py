@@ -12,9 +12,9 @@ from mmseg.registry import MODELS
 from mmseg.utils import OptSampleList, SampleList
 from torch import Tensor
 
-from ...datasets.encoding import (HISDB_FOREGROUND_BITS, bits_to_class_table,
-                                  blue_to_class, check_bits,
-                                  check_label_values)
+from ...core.encoding import (HISDB_FOREGROUND_BITS, bits_to_class_table,
+                              blue_to_class, check_bits,
+                              check_label_values)
 from ...evaluation.region_filter import (filter_small_regions,
                                          region_filter_settings)
 from ..utils.band_merge import merge_in_bands

@@ -17,7 +17,7 @@ from typing import NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ...utils.errors import InputError
+from ..utils.errors import InputError
 
 #: Keys are drawn below this bound (fits in a signed 64-bit integer).
 _KEY_BOUND = 2**62

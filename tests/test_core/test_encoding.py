@@ -1,13 +1,13 @@
 import numpy as np
 import pytest
 
-from mmseg_pixdiva.datasets.encoding import (IGNORE_INDEX,
-                                             UnknownLabelValueError,
-                                             blue_to_class, build_blue_lut,
-                                             check_label_values,
-                                             class_to_blue, classes_to_gt_rgb,
-                                             decode_gt, hisdb_class_name,
-                                             hisdb_palette)
+from mmseg_pixdiva.core.encoding import (IGNORE_INDEX,
+                                         UnknownLabelValueError,
+                                         blue_to_class, build_blue_lut,
+                                         check_label_values,
+                                         class_to_blue, classes_to_gt_rgb,
+                                         decode_gt, hisdb_class_name,
+                                         hisdb_palette)
 
 HISDB = [1, 2, 4, 6, 8, 10, 12, 14]
 
