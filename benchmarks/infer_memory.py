@@ -81,6 +81,11 @@ def main() -> None:
                         default=str(REPO / 'work_dirs/bench_infer_memory'))
     parser.add_argument('--skip-huge', action='store_true',
                         help='leave out the 20000x20000 page')
+    parser.add_argument('--only', nargs='+', metavar='PAGE',
+                        help='run these pages only (256x256, 6000x1200, '
+                        'CB55, 20000x20000)')
+    parser.add_argument('--variants', nargs='+', choices=list(VARIANTS),
+                        help='run these variants only')
     parser.add_argument('--json', help='also write the results here')
     args = parser.parse_args()
     work = Path(args.work_dir)
@@ -100,6 +105,9 @@ def main() -> None:
                       synthetic_page(work / 'pages/huge.jpg', 20000, 20000),
                       ['--cfg-options', 'model.test_cfg.stride=(128,128)'],
                       ['stream', 'stream+io']))
+    if args.only:
+        pages = [page for page in pages
+                 if any(page[0].startswith(name) for name in args.only)]
     results = []
     print('| page | variant | peak RSS, main process (MB) | peak PSS, all '
           'processes (MB) | s |')
@@ -111,6 +119,8 @@ def main() -> None:
         if not link.exists():
             link.symlink_to(path.resolve())
         for variant in variants:
+            if args.variants and variant not in args.variants:
+                continue
             tree, flags = VARIANTS[variant]
             out = work / 'out' / f'{path.stem}-{variant}'
             run = run_infer(trees[tree], [

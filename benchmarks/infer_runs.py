@@ -156,7 +156,8 @@ def run_infer(tree: Path, args: List[str], nproc: int = 1,
         Run: The measurements; raises on a failed run.
     """
     environment = dict(os.environ, PYTHONUNBUFFERED='1', **(env or {}))
-    environment['PYTHONPATH'] = str(tree)
+    environment['PYTHONPATH'] = os.pathsep.join(
+        filter(None, [str(tree), environment.get('PYTHONPATH')]))
     if nproc == 1:
         command = [sys.executable, '-c',
                    _PEAK_RSS_RUNNER.format(tree=str(tree)),
@@ -167,9 +168,10 @@ def run_infer(tree: Path, args: List[str], nproc: int = 1,
         command = ['bash', str(tree / 'tools' / 'dist_infer.sh'), config,
                    checkpoint, pages, out, str(nproc), *flags]
     started = time.perf_counter()
+    # Run from the caller's folder: paths in ``args`` and in configs
+    # (data roots) stay as given.
     process = subprocess.Popen(command, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, env=environment,
-                               cwd=tree)
+                               stderr=subprocess.STDOUT, env=environment)
     memory = _TreeMemory(process.pid)
     memory.start()
     # Read as it comes, noting when each piece arrived: the progress bar's

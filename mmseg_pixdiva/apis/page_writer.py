@@ -21,8 +21,14 @@ import numpy as np
 
 from ..utils.gt_format import GTFormatPngStream
 
-#: Bands waiting for the writer thread at most (back-pressure on the model).
-QUEUE_BANDS = 64
+#: Chunks waiting for the writer thread at most (back-pressure on the
+#: model).
+QUEUE_CHUNKS = 8
+
+#: Pixels of class indices gathered before they go to the writer thread:
+#: a handful of hand-overs per page rather than one per band, since each
+#: hand-over makes the two threads take turns at the GIL.
+CHUNK_PIXELS = 1 << 22
 
 
 class WrittenPage(NamedTuple):
@@ -66,10 +72,14 @@ class PageWriter:
         self._done: List[WrittenPage] = []
         self._lock = threading.Lock()
         self._current: Optional[_Job] = None
+        self._rows: List[np.ndarray] = []
+        # Class indices fit a byte for up to 256 classes: a quarter or an
+        # eighth of what the model hands over, in the queue and the buffer.
+        self._dtype = np.uint8 if len(self.label_values) <= 256 else np.int32
         self._queue = None
         self._thread = None
         if background:
-            self._queue = queue.Queue(QUEUE_BANDS)
+            self._queue = queue.Queue(QUEUE_CHUNKS)
             self._thread = threading.Thread(target=self._work,
                                             name='pixdiva-page-writer',
                                             daemon=True)
@@ -85,15 +95,28 @@ class PageWriter:
 
     def rows(self, classes: np.ndarray) -> None:
         """The next band of class indices (``rows x width``)."""
-        self._send(_ROWS, self._current, classes)
+        if self._current is None:
+            raise RuntimeError('no page begun')
+        self._rows.append(np.asarray(classes, dtype=self._dtype))
+        if sum(band.size for band in self._rows) >= CHUNK_PIXELS:
+            self._flush_rows()
+
+    def _flush_rows(self) -> None:
+        if self._rows:
+            chunk = self._rows[0] if len(self._rows) == 1 else \
+                np.concatenate(self._rows)
+            self._rows = []
+            self._send(_ROWS, self._current, chunk)
 
     def end(self) -> None:
         """The page is complete: put it in place."""
+        self._flush_rows()
         self._send(_END, self._current)
         self._current = None
 
     def abort(self) -> None:
         """Drop the page being given (nothing of it is written)."""
+        self._rows = []
         if self._current is not None:
             self._send(_ABORT, self._current)
             self._current = None

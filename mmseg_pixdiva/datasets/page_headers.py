@@ -9,6 +9,7 @@ PIL reads the header here, not the byte-level reader of
 sizes (and EXIF orientation) that reader does not parse. Sizes are
 ``(h, w)``, mmseg's ``img_shape`` order.
 """
+import threading
 import warnings
 from typing import Sequence, Tuple
 
@@ -26,6 +27,10 @@ class PageSizeMismatchError(ImageSizeError):
 
 class PageHeaderError(ImageInputError):
     """A page's image or GT file has no readable image header."""
+
+
+#: Held while PIL's module-wide pixel limit is lifted for a header read.
+_PIL_LIMIT = threading.Lock()
 
 
 def header_size(path: str, apply_orientation: bool = False
@@ -47,11 +52,18 @@ def header_size(path: str, apply_orientation: bool = False
     """
     from PIL import Image
     try:
-        # Only the header is read, so PIL's warning about decoding a large
-        # picture (any 30-megapixel scan gets it) does not apply.
-        with warnings.catch_warnings():
+        # Only the header is read, so PIL's guard against decoding a large
+        # picture (a warning from 89 megapixels, an error from 179: a
+        # 20000x20000 map) does not apply; the decoders' own limit
+        # (MAX_DECODED_PIXELS) is checked where pages are decoded.
+        with warnings.catch_warnings(), _PIL_LIMIT:
             warnings.simplefilter('ignore', Image.DecompressionBombWarning)
-            with Image.open(path) as img:
+            limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+            try:
+                img = Image.open(path)
+            finally:
+                Image.MAX_IMAGE_PIXELS = limit
+            with img:
                 height, width = img.height, img.width
                 orientation = img.getexif().get(_EXIF_ORIENTATION) \
                     if apply_orientation else None

@@ -440,20 +440,30 @@ class MaxSlideEncoderDecoder(EncoderDecoder):
         windows = window_grid(height, width, crop_size, settings['stride'])
         batch_windows = settings['batch_windows'] or \
             default_batch_windows(device)
-        page = torch.from_numpy(image)
+        # The uint8 page goes to the model's device once (a twelfth of the
+        # float page the canvas path normalises there); windows are cut
+        # from it on the device.
+        page = torch.from_numpy(image).to(device)
 
         def logits_of(batch: Sequence[Window]) -> Tensor:
-            crops = [page[w.top:w.bottom, w.left:w.right].permute(2, 0, 1)
-                     for w in batch]
-            crops = self.data_preprocessor(dict(inputs=crops), False)
-            crops = crops['inputs']
-            pad_h = crop_size[0] - crops.shape[2]
-            pad_w = crop_size[1] - crops.shape[3]
+            crops = torch.stack([page[w.top:w.bottom, w.left:w.right]
+                                 for w in batch])  # B x h x w x C
+            count, rows, cols, channels = crops.shape
+            # One call of the data preprocessor for the whole batch: the
+            # windows stacked into one tall C x (B*h) x w image. It works
+            # pixel by pixel (channel order, float, mean, std), so each
+            # window gets the numbers it has in the normalised page.
+            tall = crops.permute(3, 0, 1, 2).reshape(channels, count * rows,
+                                                     cols)
+            tall = self.data_preprocessor(dict(inputs=[tall]),
+                                          False)['inputs'][0]
+            crops = tall.view(-1, count, rows, cols).transpose(0, 1)
+            pad_h, pad_w = crop_size[0] - rows, crop_size[1] - cols
             if pad_h or pad_w:
                 # Only on a page smaller than the crop, as extract_windows:
                 # zeros (the mean colour) at the bottom and right.
                 crops = torch.nn.functional.pad(crops, (0, pad_w, 0, pad_h))
-            return self._window_logits(crops, crop_size,
+            return self._window_logits(crops.contiguous(), crop_size,
                                        settings).to(band_device)
 
         for top, logits in merge_in_bands(windows, height, width,
