@@ -67,7 +67,8 @@ def synthetic_page(path: Path, height: int, width: int, seed: int = 0):
         band += noise[:len(band)]
         page[top:top + 2048] = band.clip(0, 255)
     path.parent.mkdir(parents=True, exist_ok=True)
-    cv2.imwrite(str(path), page, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    cv2.imwrite(str(path), page, [cv2.IMWRITE_JPEG_QUALITY, 90]
+                if path.suffix == '.jpg' else [])
     return path
 
 
@@ -101,10 +102,18 @@ def main() -> None:
         ('CB55 4872x6496', cb55, [], list(VARIANTS)),
     ]
     if not args.skip_huge:
-        pages.append(('20000x20000',
-                      synthetic_page(work / 'pages/huge.jpg', 20000, 20000),
-                      ['--cfg-options', 'model.test_cfg.stride=(128,128)'],
-                      ['stream', 'stream+io']))
+        # JPEG and PNG: OpenCV's JPEG decoder needs about twice the decoded
+        # page while it works; its PNG decoder writes rows into the page.
+        for suffix in ('jpg', 'png'):
+            if args.only and not any(f'20000x20000 {suffix}'.startswith(name)
+                                     for name in args.only):
+                continue
+            pages.append((f'20000x20000 {suffix}',
+                          synthetic_page(work / f'pages/huge.{suffix}',
+                                         20000, 20000),
+                          ['--cfg-options',
+                           'model.test_cfg.stride=(128,128)'],
+                          ['stream', 'stream+io']))
     if args.only:
         pages = [page for page in pages
                  if any(page[0].startswith(name) for name in args.only)]
@@ -113,7 +122,7 @@ def main() -> None:
           'processes (MB) | s |')
     print('|---|---|---|---|---|')
     for name, path, extra, variants in pages:
-        folder = work / 'in' / path.stem
+        folder = work / 'in' / path.name.replace('.', '_')
         folder.mkdir(parents=True, exist_ok=True)
         link = folder / path.name
         if not link.exists():

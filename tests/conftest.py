@@ -42,6 +42,15 @@ def page_schemas() -> Path:
     return folder
 
 
+@pytest.fixture(autouse=True)
+def _private_user_cache(tmp_path_factory, monkeypatch):
+    """Caches of read-only data roots (../shared) go to the user's cache
+    folder: a fresh one per test, never the machine's own ~/.cache
+    (subprocesses inherit it)."""
+    monkeypatch.setenv('XDG_CACHE_HOME',
+                       str(tmp_path_factory.mktemp('user-cache')))
+
+
 @pytest.fixture(autouse=True, scope='session')
 def _mmseg_default_scope():
     """Build from mmseg's registries as the runner does (default_scope)."""

@@ -33,7 +33,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..utils import files_signature, write_cache_text
+from ..utils import cache_location, files_signature, write_cache_text
 from ..utils.errors import InputError
 from ..utils.image_reader import read_scan
 from ..core.encoding import check_label_values
@@ -331,8 +331,10 @@ def load_or_compute_statistics(
     The cache (``<data_root>/<cache_name>``) records what each result was
     computed from: the folders, every file's name, size and modification
     time, and the options. Any change recomputes; results for other
-    folders/options stay cached beside it. A read-only data root (or any
-    failed write) only warns: the statistics are returned uncached.
+    folders/options stay cached beside it. A read-only data root keeps it
+    in the user's cache folder instead (:func:`~mmseg_pixdiva.utils.atomic.
+    cache_location`); a failed write only warns: the statistics are
+    returned uncached.
 
     Args:
         data_root (str): Dataset root.
@@ -360,7 +362,7 @@ def load_or_compute_statistics(
         int(background_value),
         images=files_signature([p[0] for p in pairs], data_root),
         gts=files_signature([p[1] for p in pairs], data_root))
-    cache_path = osp.join(data_root, cache_name)
+    cache_path = str(cache_location(osp.join(data_root, cache_name)))
     entries = _read_cache(cache_path) if use_cache else []
     for entry in entries:
         if entry.get('source') == source:

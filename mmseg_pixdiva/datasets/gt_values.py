@@ -4,7 +4,9 @@ Checking that the GTs of every split hold only the dataset's classes means
 decoding them. A cache in the data root keeps, per GT file, its size,
 modification time and the pixel count of every blue value it holds, so a
 run only decodes the GTs that are new or changed since the last one, and a
-dataset that was checked before is checked again in well under a second.
+dataset that was checked before is checked again in well under a second. A
+read-only data root (a shared copy) gets its cache in the user's cache
+folder instead (:func:`~mmseg_pixdiva.utils.atomic.cache_location`).
 """
 import json
 import os
@@ -13,7 +15,7 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Optional, Sequence
 
-from ..utils import write_cache_text
+from ..utils import cache_location, write_cache_text
 from .analytics import scan_blue_values
 from ..core.encoding import UnknownLabelValueError
 
@@ -62,8 +64,11 @@ def gt_blue_values(gt_paths: Sequence[str],
     Raises:
         InvalidGTError: Naming a GT that cannot be decoded.
     """
-    entries = _read_cache(cache_file) if cache_file else {}
+    # Keys are relative to the data root; the file itself may live in the
+    # user's cache folder when the data root is read-only.
     base = osp.dirname(osp.abspath(cache_file)) if cache_file else None
+    cache_file = str(cache_location(cache_file)) if cache_file else None
+    entries = _read_cache(cache_file) if cache_file else {}
     results: List[Optional[Dict[int, int]]] = []
     todo = []  # (index, path, cache key, stat) of the files to decode
     for path in gt_paths:

@@ -12,7 +12,7 @@ import os.path as osp
 import warnings
 from typing import Dict, List, Optional, Sequence
 
-from ..utils import files_signature, write_cache_text
+from ..utils import cache_location, files_signature, write_cache_text
 from .gt_values import GT_VALUES_CACHE_NAME, gt_blue_values
 
 CACHE_VERSION = 1
@@ -34,6 +34,11 @@ def discover_label_values(gt_paths: Sequence[str],
     if not gt_paths:
         raise ValueError('no GT files to discover the classes from')
     signature = files_signature(gt_paths)
+    # Through the per-file cache beside it: the check of the splits before
+    # training (which needs each GT's values) then decodes no GT again.
+    per_file_cache = osp.join(osp.dirname(cache_file),
+                              GT_VALUES_CACHE_NAME) if cache_file else None
+    cache_file = str(cache_location(cache_file)) if cache_file else None
     if cache_file and os.path.isfile(cache_file):
         try:
             with open(cache_file, encoding='utf-8') as f:
@@ -47,11 +52,8 @@ def discover_label_values(gt_paths: Sequence[str],
                 return [int(v) for v in cached['label_values']]
         except (OSError, ValueError, KeyError, TypeError):
             warnings.warn(f'{cache_file}: unreadable class cache, rescanning')
-    # Through the per-file cache beside it: the check of the splits before
-    # training (which needs each GT's values) then decodes no GT again.
     counts: Dict[int, int] = {}
-    per_file = gt_blue_values(gt_paths, osp.join(
-        osp.dirname(cache_file), GT_VALUES_CACHE_NAME) if cache_file else None)
+    per_file = gt_blue_values(gt_paths, per_file_cache)
     for file_counts in per_file:
         for value, pixels in file_counts.items():
             counts[value] = counts.get(value, 0) + pixels

@@ -89,6 +89,37 @@ def atomic_write_text(path: PathLike, text: str) -> None:
     atomic_write_bytes(path, text.encode('utf-8'))
 
 
+def read_only_by_intent(folder: PathLike) -> bool:
+    """Whether ``folder`` has no write permission bit at all: a shared,
+    read-only copy of a dataset (even a user the system would let write,
+    root, writes nothing there)."""
+    import stat
+    folder = Path(folder)
+    return folder.is_dir() and not folder.stat().st_mode & (
+        stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+
+
+def cache_location(path: PathLike) -> Path:
+    """Where the cache file ``path`` (beside the data it describes) is
+    read and written.
+
+    Beside the data if its folder may be written; for a folder that is
+    read-only by intent (:func:`read_only_by_intent`), in the user's cache
+    folder instead (``$XDG_CACHE_HOME`` or ``~/.cache``, then
+    ``mmseg_pixdiva/<hash of the data folder>/<file name>``), so that a
+    shared dataset is still scanned once per user, not at every start.
+    """
+    import hashlib
+    path = Path(path)
+    folder = path.parent.resolve()
+    if not read_only_by_intent(folder):
+        return path
+    home = os.environ.get('XDG_CACHE_HOME') or \
+        os.path.join(os.path.expanduser('~'), '.cache')
+    key = hashlib.sha1(str(folder).encode()).hexdigest()[:16]
+    return Path(home) / 'mmseg_pixdiva' / key / path.name
+
+
 def write_cache_text(path: PathLike, text: str, what: str) -> bool:
     """Write a cache file beside the data it describes, if allowed.
 
@@ -105,12 +136,9 @@ def write_cache_text(path: PathLike, text: str, what: str) -> bool:
     Returns:
         bool: Whether the cache was written.
     """
-    import stat
     import warnings
-    folder = Path(path).parent
     try:
-        if folder.is_dir() and not folder.stat().st_mode & (
-                stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        if read_only_by_intent(Path(path).parent):
             return False
         atomic_write_text(path, text)
     except OSError as error:

@@ -234,22 +234,31 @@ def test_read_only_data_root_falls_back(tiny_root, monkeypatch):
     def refuse(path, text):
         raise PermissionError(13, 'Permission denied', str(path))
 
-    monkeypatch.setattr(atomic, 'atomic_write_text', refuse)
-    with pytest.warns(UserWarning, match='could not cache the statistics'):
-        stats = load_or_compute_statistics(str(tiny_root), progress=False)
+    with monkeypatch.context() as patched:
+        patched.setattr(atomic, 'atomic_write_text', refuse)
+        with pytest.warns(UserWarning,
+                          match='could not cache the statistics'):
+            stats = load_or_compute_statistics(str(tiny_root),
+                                               progress=False)
     assert stats['cached'] is False and stats['num_pixels'] == 6
     assert not (tiny_root / 'pixdiva_statistics.json').exists()
     # A folder without write permission is read-only by intent (a shared
-    # dataset): nothing written, no warning, even for root.
-    monkeypatch.undo()
+    # dataset): nothing written there, no warning, even for root; the
+    # cache goes to the user's cache folder, so the next call reads it.
     tiny_root.chmod(0o555)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('error')
             stats = load_or_compute_statistics(str(tiny_root),
                                                progress=False)
-        assert stats['cached'] is False
+            again = load_or_compute_statistics(str(tiny_root),
+                                               progress=False)
+        assert stats['cached'] is False and again['cached'] is True
+        assert again['num_pixels'] == 6
         assert not (tiny_root / 'pixdiva_statistics.json').exists()
+        user_caches = list(Path(os.environ['XDG_CACHE_HOME']).rglob(
+            'pixdiva_statistics.json'))
+        assert len(user_caches) == 1
     finally:
         tiny_root.chmod(0o755)
     with warnings.catch_warnings():

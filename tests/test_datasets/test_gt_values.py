@@ -70,6 +70,27 @@ def test_each_gt_is_scanned_once(root, monkeypatch):
         assert gt_blue_values(paths, cache)[0] == expected[0]
 
 
+def test_a_read_only_root_is_scanned_once_per_user(root, monkeypatch):
+    """A shared, read-only copy of a dataset (no write bit, as ../shared):
+    nothing is written there, and the values are cached in the user's
+    cache folder, so the next start decodes nothing."""
+    scanned = _count_scans(monkeypatch)
+    paths = [str(root / 'train' / 'gt' / f'{s}.png') for s in 'ab']
+    cache = str(root / 'pixdiva_gt_values.json')
+    root.chmod(0o555)
+    try:
+        assert gt_blue_values(paths, cache) == [{1: 960, 8: 320}] * 2
+        assert gt_blue_values(paths, cache) == [{1: 960, 8: 320}] * 2
+        assert not Path(cache).exists()
+    finally:
+        root.chmod(0o755)
+    assert scanned == paths
+    [user_cache] = Path(os.environ['XDG_CACHE_HOME']).rglob(
+        'pixdiva_gt_values.json')
+    assert sorted(json.loads(user_cache.read_text())['files']) == \
+        ['train/gt/a.png', 'train/gt/b.png']
+
+
 def _hisdb(root, **kwargs):
     return DATASETS.build(dict(
         type='HisDBDataset', data_root=str(root),
