@@ -27,7 +27,6 @@ Model: the demo (``make demo``) unless ``--config/--checkpoint`` are given;
 ``--cfg-options`` go to every run.
 """
 import argparse
-import importlib.util
 import json
 import sys
 import threading
@@ -71,11 +70,11 @@ class GpuBusy(threading.Thread):
 
 
 def load_infer():
-    spec = importlib.util.spec_from_file_location('pixdiva_infer',
-                                                  REPO / 'tools' / 'infer.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """``tools/infer.py`` as a module (its helpers: 'auto' values, label
+    values)."""
+    sys.path.insert(0, str(REPO / 'tools'))
+    import infer
+    return infer
 
 
 def model_only_seconds(config, checkpoint, pages, device, cfg_options):

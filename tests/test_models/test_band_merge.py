@@ -26,6 +26,15 @@ def fake_logits(channels, crop, seed=0):
     return logits_of
 
 
+def recording(logits_of, batches):
+    """``logits_of`` that also appends each batch of windows it is given
+    to ``batches``."""
+    def spy(chunk):
+        batches.append(list(chunk))
+        return logits_of(chunk)
+    return spy
+
+
 def canvas_merge(height, width, channels, crop, stride, batch, merge):
     windows = window_grid(height, width, crop, stride)
     logits_of = fake_logits(channels, crop)
@@ -79,15 +88,11 @@ def test_bands_equal_the_canvas_bit_for_bit(height, width, crop, stride,
 def test_band_holds_about_one_window_not_the_page():
     height, width, crop, stride = 200, 30, (16, 16), (8, 8)
     windows = window_grid(height, width, crop, stride)
-    largest = []
-    logits_of = fake_logits(2, crop)
-
-    def spy(chunk):
-        largest.append(max(w.bottom for w in chunk) -
-                       min(w.top for w in chunk))
-        return logits_of(chunk)
-
+    batches = []
+    spy = recording(fake_logits(2, crop), batches)
     bands = list(merge_in_bands(windows, height, width, 2, spy, 2))
+    largest = [max(w.bottom for w in chunk) - min(w.top for w in chunk)
+               for chunk in batches]
     # One window row per band: a band is one stride tall (the last one a
     # window), never the page.
     assert max(band.shape[1] for _, band in bands) <= crop[0]
@@ -119,12 +124,7 @@ def test_every_window_is_run_once_in_the_canvas_batches():
     height, width, crop, stride = 33, 21, (8, 6), (5, 4)
     windows = window_grid(height, width, crop, stride)
     seen = []
-    logits_of = fake_logits(1, crop)
-
-    def spy(chunk):
-        seen.append(list(chunk))
-        return logits_of(chunk)
-
-    list(merge_in_bands(windows, height, width, 1, spy, 4))
+    list(merge_in_bands(windows, height, width, 1,
+                        recording(fake_logits(1, crop), seen), 4))
     assert seen == [list(chunk) for chunk in batched(windows, 4)]
     assert list(itertools.chain(*seen)) == windows
