@@ -487,7 +487,11 @@ def _streamed(model, image):
     import torch
     with torch.no_grad():
         if model.needs_whole_page:
-            bands = [classes for _, classes in model.stream_page(image)]
+            # The whole class map, a byte per pixel (not int64's eight).
+            dtype = torch.uint8 if model.num_output_classes <= 256 \
+                else torch.int32
+            bands = [classes.to(dtype)
+                     for _, classes in model.stream_page(image)]
             yield model.postprocess_page(torch.cat(bands)).numpy()
             return
         for _, classes in model.stream_page(image):

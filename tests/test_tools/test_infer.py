@@ -523,3 +523,24 @@ def test_a_killed_decoding_worker_is_one_line(setup, tmp_path, capsys,
     assert 'error: a page-decoding worker process died (DataLoader worker ' \
         '(pid 12345) is killed by signal: Killed.' in err
     assert 'rerun the same command' in err
+
+
+def test_streamed_pages_with_the_clean_up_are_joined_as_bytes():
+    """test_cfg.postprocess cleans whole pages: the bands are joined (one
+    byte per class index) and cleaned, as the model cleans a page of
+    int64 classes."""
+    import torch
+
+    from tiny_segmentor import HISDB_LABEL_VALUES
+    model = build_tiny_model(
+        num_classes=8, label_values=HISDB_LABEL_VALUES,
+        test_cfg=dict(mode='slide', crop_size=(16, 16), stride=(8, 8),
+                      postprocess=dict(min_area=(40, 40, 40))))
+    image = np.random.default_rng(3).integers(0, 256, (48, 64, 3),
+                                              dtype=np.uint8)
+    [page] = list(infer._streamed(model, image))
+    with torch.no_grad():
+        joined = torch.cat([c for _, c in model.stream_page(image)])
+    assert joined.dtype == torch.int64
+    assert np.array_equal(page, model.postprocess_page(joined).numpy())
+    assert not np.array_equal(page, joined.numpy())  # it did clean
