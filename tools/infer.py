@@ -369,14 +369,13 @@ def check_previous_run(output_dir: Path, pages: Sequence[Path],
     return None
 
 
-def is_done(page: Path, out: Path, since: float) -> bool:
-    """Whether ``out`` is a complete PNG of the size of ``page`` written by
-    the current run record (not before ``since``, its start: an
-    interrupted ``--overwrite`` leaves older outputs that are not)."""
+def is_done(page_size: Tuple[int, int], out: Path, since: float) -> bool:
+    """Whether ``out`` is a complete PNG of ``page_size`` (``(width,
+    height)`` of its page, from :func:`check_pages`) written by the current
+    run record (not before ``since``, its start: an interrupted
+    ``--overwrite`` leaves older outputs that are not)."""
     from mmseg_pixdiva.utils.gt_format import png_size
-    size = png_size(out)
-    return size is not None and size == page_size(page) and \
-        out.stat().st_mtime >= since
+    return png_size(out) == page_size and out.stat().st_mtime >= since
 
 
 def find_label_values(model, cfg, override: Optional[Sequence[int]] = None
@@ -688,7 +687,7 @@ def run(args: argparse.Namespace, cluster: Cluster) -> int:
             for stale in stale_temporaries(out):
                 stale.unlink(missing_ok=True)
             if not args.overwrite and out.exists() and \
-                    is_done(page, out, since):
+                    is_done(sizes[index], out, since):
                 kept += 1
                 # A page a continued run had done without --page-xml gets
                 # its first XML.

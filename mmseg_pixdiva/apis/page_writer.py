@@ -158,8 +158,8 @@ class PageWriter:
 
     def _handle(self, kind: int, job: _Job, data) -> None:
         if job.error is not None:  # failed earlier: drop the rest of it
-            if kind in (_END, _ABORT):
-                self._finish(job, kind == _END)
+            if kind == _END:
+                self._report(job)
             return
         try:
             if kind == _OPEN:
@@ -173,15 +173,14 @@ class PageWriter:
                 stream.__exit__(None, None, None)  # renames into place
                 if self.after_write is not None:
                     self.after_write(job.key, job.path)
-                self._finish(job, True)
-            elif kind == _ABORT:
+                self._report(job)
+            elif kind == _ABORT:  # the caller reports the page itself
                 self._drop(job, None)
-                self._finish(job, False)
         except Exception as error:  # disk full, bad rows: this page fails
             self._drop(job, error)
             job.error = f'{job.path}: cannot write it ({error})'
             if kind == _END:
-                self._finish(job, True)
+                self._report(job)
 
     @staticmethod
     def _drop(job: _Job, error: Optional[BaseException]) -> None:
@@ -193,7 +192,7 @@ class PageWriter:
             except Exception:
                 pass
 
-    def _finish(self, job: _Job, report: bool) -> None:
-        if report:
-            with self._lock:
-                self._done.append(WrittenPage(job.key, job.path, job.error))
+    def _report(self, job: _Job) -> None:
+        """The page is finished: written, or failed with ``job.error``."""
+        with self._lock:
+            self._done.append(WrittenPage(job.key, job.path, job.error))

@@ -240,9 +240,6 @@ class MaxSlideEncoderDecoder(EncoderDecoder):
         postprocess = self._postprocess_settings()
         if self.per_bit is None and postprocess is None:
             return data_samples
-        window = None
-        if self.test_cfg.get('mode', 'whole') == 'slide':
-            window = self._slide_settings()['crop_size']
         for sample in data_samples:
             classes = sample.pred_sem_seg.data
             if self.per_bit is not None:
@@ -252,13 +249,20 @@ class MaxSlideEncoderDecoder(EncoderDecoder):
                     # probability; undo it to threshold the logit.
                     logits = torch.logit(logits.clamp(1e-7, 1 - 1e-7))
                 classes = self.logits_to_classes(logits[None])
-            height, width = classes.shape[-2:]
-            if postprocess is not None and (
-                    window is None or height > window[0]
-                    or width > window[1]):
+            if postprocess is not None and \
+                    self._is_page(*classes.shape[-2:]):
                 classes = self._filter_page(classes, postprocess)
             sample.set_data(dict(pred_sem_seg=PixelData(data=classes)))
         return data_samples
+
+    def _is_page(self, height: int, width: int) -> bool:
+        """Whether a prediction of this size is a page, which
+        ``test_cfg.postprocess`` cleans, rather than a window-sized
+        validation crop, which it leaves alone."""
+        if self.test_cfg.get('mode', 'whole') != 'slide':
+            return True
+        window = self._slide_settings()['crop_size']
+        return height > window[0] or width > window[1]
 
     def _filter_page(self, classes: Tensor, settings: dict) -> Tensor:
         """``test_cfg.postprocess`` on a ``1 x H x W`` class map."""
@@ -386,9 +390,7 @@ class MaxSlideEncoderDecoder(EncoderDecoder):
         joined from :meth:`stream_page` (what :meth:`postprocess_result`
         does to a page larger than one window)."""
         settings = self._postprocess_settings()
-        window = self._slide_settings()['crop_size']
-        if settings is None or (classes.shape[0] <= window[0]
-                                and classes.shape[1] <= window[1]):
+        if settings is None or not self._is_page(*classes.shape):
             return classes
         return self._filter_page(classes[None], settings)[0]
 
@@ -405,8 +407,8 @@ class MaxSlideEncoderDecoder(EncoderDecoder):
         """Segment one decoded page band by band, top to bottom.
 
         The windows, their batches and their merge are those of
-        :meth:`slide_inference`; each window is normalised by the model's
-        data preprocessor on its own, which gives the same numbers as the
+        :meth:`slide_inference`; the windows of a batch are normalised by
+        the model's data preprocessor, which gives the same numbers as the
         normalised page (the preprocessor works pixel by pixel). So the
         class indices equal :meth:`predict`'s on the packed page exactly
         (without ``test_cfg.postprocess``: see :attr:`needs_whole_page`).
