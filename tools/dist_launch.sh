@@ -6,6 +6,12 @@
 set -e
 NPROC=$1
 SCRIPT=$2
+case "$NPROC" in
+    ''|*[!0-9]*|0)
+        echo "error: tools/${SCRIPT%.py}: the number of processes must be a" \
+             "positive integer, got '$NPROC'" >&2
+        exit 2 ;;
+esac
 PYTHON=${PYTHON:-python}
 HERE=$(cd "$(dirname "$0")" && pwd)
 PYTHONPATH="$HERE/..${PYTHONPATH:+:$PYTHONPATH}" \

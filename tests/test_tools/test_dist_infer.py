@@ -142,3 +142,17 @@ def test_a_killed_process_and_a_rerun_finish_without_redoing_pages(
     assert outputs(out) == outputs(job['single'])
     assert sorted(p.name for p in out.iterdir()) == \
         sorted(list(outputs(job['single'])) + ['pixdiva_infer.json'])
+
+
+@pytest.mark.parametrize('nproc', ['', 'two', '0'])
+def test_a_bad_process_count_is_one_line_and_writes_nothing(job, tmp_path,
+                                                            nproc):
+    out = tmp_path / 'out'
+    command = dist_command(job, out, 29500)
+    command[-3] = nproc
+    result = subprocess.run(command, capture_output=True, text=True,
+                            timeout=60, cwd=REPO)
+    assert result.returncode == 2
+    assert result.stderr == ('error: tools/infer: the number of processes '
+                             f"must be a positive integer, got '{nproc}'\n")
+    assert not out.exists()
