@@ -217,7 +217,7 @@ def output_path(output_dir: Path, page: Path) -> Path:
 def page_size(path: Path) -> Tuple[int, int]:
     """``(width, height)`` of a page as the pipeline will decode it (EXIF
     rotation applied, as OpenCV does), read from the header only."""
-    from mmseg_pixdiva.datasets.page_headers import header_size
+    from mmseg_pixdiva.utils.image_header import header_size
     try:
         height, width = header_size(str(path), apply_orientation=True)
     except ValueError as error:  # names the file

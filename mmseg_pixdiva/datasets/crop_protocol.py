@@ -48,8 +48,8 @@ pass.
 from typing import Dict, List, Tuple
 
 from ..utils.errors import problem_list
-from .page_headers import (PageSizeMismatchError, header_size,
-                           size_mismatch_message)
+from ..utils.image_header import header_size
+from .page_headers import PageSizeMismatchError, size_mismatch_message
 
 #: Key under which the crop descriptor reaches the pipeline.
 PAGE_CROP_KEY = 'page_crop'

@@ -1,18 +1,23 @@
 """What an image file's first bytes tell, without decoding it.
 
 The one header reader of the project: the evaluator
-(:mod:`mmseg_pixdiva.evaluation.layout_io`), the dataset file checks and the
-GT-format writer's completeness check all read headers here. Pure bytes
-handling (no numpy, OpenCV or PIL), so the evaluator CLI stays fast.
+(:mod:`mmseg_pixdiva.evaluation.layout_io`), the dataset file checks, the
+scan reader and the GT-format writer's completeness check all read headers
+here. Two levels:
 
-Sizes are ``(width, height)`` here, as in the file formats; the datasets'
-PIL-based :func:`~mmseg_pixdiva.datasets.page_headers.header_size`
-gives ``(h, w)`` of any format PIL reads (JPEG and TIFF scans, EXIF
-orientation), which this reader does not parse.
+* :func:`read_image_header`: pure bytes handling (no numpy, OpenCV or PIL),
+  so the evaluator CLI stays fast. It knows every format by its signature
+  and parses PNG's header (``ImageHeader.width`` / ``height``, in the file
+  format's order).
+* :func:`read_size_header` / :func:`header_size`: the size (and EXIF
+  orientation) of any format PIL reads, JPEG and TIFF scans included, as
+  ``(h, w)``; PIL is imported only when they are called.
 """
 import os
 import struct
-from typing import NamedTuple, Union
+import threading
+import warnings
+from typing import NamedTuple, Optional, Tuple, Union
 
 from .errors import InputError
 from .png_text import PNG_SIGNATURE
@@ -37,6 +42,10 @@ class ImageInputError(InputError, ValueError):
     The evaluator knows it as
     :class:`mmseg_pixdiva.evaluation.layout_io.LayoutInputError`.
     """
+
+
+class PageHeaderError(ImageInputError):
+    """An image file has no readable image header (size)."""
 
 
 class ImageHeader(NamedTuple):
@@ -184,3 +193,96 @@ def jpeg_file_is_complete(path: str) -> bool:
     with open(path, 'rb') as f, \
             mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
         return jpeg_is_complete(data)
+
+
+#: EXIF orientations that turn the picture by 90 degrees (swap h and w).
+TRANSPOSING_ORIENTATIONS = (5, 6, 7, 8)
+_EXIF_ORIENTATION = 0x0112
+
+#: Held while PIL's module-wide pixel limit is lifted for a header read.
+_PIL_LIMIT = threading.Lock()
+
+
+class SizeHeader(NamedTuple):
+    """An image's size as stored in its file, and its EXIF orientation.
+
+    Attributes:
+        height (int): Stored rows.
+        width (int): Stored columns.
+        orientation (int, optional): The EXIF orientation tag (1 to 8), or
+            None without one.
+    """
+    height: int
+    width: int
+    orientation: Optional[int]
+
+    def shape(self, apply_orientation: bool = False) -> Tuple[int, int]:
+        """``(h, w)``, after the orientation if ``apply_orientation``."""
+        if apply_orientation and \
+                self.orientation in TRANSPOSING_ORIENTATIONS:
+            return self.width, self.height
+        return self.height, self.width
+
+
+def _orientation(img) -> Optional[int]:
+    """The EXIF orientation of an opened PIL image, without decoding it."""
+    from PIL import Image
+    if img.format == 'PNG':
+        # PIL's PNG getexif() decodes the whole image to look for an eXIf
+        # chunk after the pixels; one before them is in ``info`` already.
+        exif = Image.Exif()
+        if img.info.get('exif'):
+            exif.load(img.info['exif'])
+    else:
+        exif = img.getexif()
+    return exif.get(_EXIF_ORIENTATION)
+
+
+def read_size_header(path: PathLike) -> SizeHeader:
+    """Size and EXIF orientation of any image file PIL reads, from its
+    header only.
+
+    Args:
+        path: Image file.
+
+    Raises:
+        PageHeaderError: Naming the file if it cannot be opened as an
+            image.
+    """
+    from PIL import Image
+    try:
+        # Only the header is read, so PIL's guard against decoding a large
+        # picture (a warning from 89 megapixels, an error from 179: a
+        # 20000x20000 map) does not apply; the decoders' own limit
+        # (image_reader.MAX_DECODED_PIXELS) is checked where pages are
+        # decoded.
+        with warnings.catch_warnings(), _PIL_LIMIT:
+            warnings.simplefilter('ignore', Image.DecompressionBombWarning)
+            limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+            try:
+                img = Image.open(path)
+            finally:
+                Image.MAX_IMAGE_PIXELS = limit
+            with img:
+                return SizeHeader(img.height, img.width,
+                                  _orientation(img))
+    except (OSError, ValueError, Image.DecompressionBombError) as err:
+        raise PageHeaderError(f'{path}: cannot read the image size: '
+                              f'{err}') from None
+
+
+def header_size(path: PathLike, apply_orientation: bool = False
+                ) -> Tuple[int, int]:
+    """``(h, w)`` of an image file, read from its header only.
+
+    Args:
+        path: Image file.
+        apply_orientation (bool): Give the size after the EXIF orientation
+            is applied, as colour decoding (``LoadImageFromFile``) does;
+            unchanged decoding (the GT's) ignores it.
+
+    Raises:
+        PageHeaderError: Naming the file if it cannot be opened as an
+            image.
+    """
+    return read_size_header(path).shape(apply_orientation)

@@ -167,7 +167,7 @@ class PanelHook(PageHookBase):
         img_path = sample.metainfo.get('img_path')
         if not img_path:
             return None
-        from mmseg_pixdiva.datasets.page_headers import header_size
+        from mmseg_pixdiva.utils.image_header import header_size
         try:
             return header_size(img_path, apply_orientation=True)
         except ValueError:
