@@ -77,22 +77,49 @@ class _PageDataset:
         return len(self.pages)
 
     def __getitem__(self, index: int) -> LoadedPage:
+        import torch
+        from torch.utils.data import get_worker_info
+
+        from ..datasets.transforms.loading import ALLOCATE_KEY
         page = self.pages[index]
+        # In a worker, the page is decoded straight into shared memory
+        # (LoadScanFromFile calls ``allocate``): it then reaches the main
+        # process without a copy. A tensor in ordinary memory would be
+        # copied there on the way, twice the page in the worker.
+        shared = _SharedPage() if get_worker_info() is not None else None
+        start = dict(img_path=str(page))
+        if shared is not None:
+            start[ALLOCATE_KEY] = shared
         try:
-            results = self.load(dict(img_path=str(page)))
+            results = self.load(start)
         except Exception as error:  # decoders raise many types
             return LoadedPage(index, None,
                               f'{page}: cannot read image ({error})')
         if results is None or results.get('img') is None:
             return LoadedPage(index, None, f'{page}: cannot read image')
+        results.pop(ALLOCATE_KEY, None)  # a pipeline without the reader
         image = results['img']
-        if isinstance(image, np.ndarray) and image.size > 0:
-            import torch
-
+        if shared is not None and image is shared.array:
+            results['img'] = shared.tensor
+        elif isinstance(image, np.ndarray) and image.size > 0:
             # A tensor travels from a worker through shared memory; a numpy
             # array would be pickled through a pipe (a copy per page).
             results['img'] = torch.from_numpy(np.ascontiguousarray(image))
         return LoadedPage(index, results, None)
+
+
+class _SharedPage:
+    """Makes one page's array in shared memory and remembers it."""
+
+    def __init__(self) -> None:
+        self.tensor = self.array = None
+
+    def __call__(self, shape) -> np.ndarray:
+        import torch
+        self.tensor = torch.empty(tuple(shape),
+                                  dtype=torch.uint8).share_memory_()
+        self.array = self.tensor.numpy()
+        return self.array
 
 
 def _as_is(item):

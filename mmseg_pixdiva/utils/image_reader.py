@@ -28,12 +28,13 @@ OpenCV is imported inside the functions: importing this module (and the
 evaluator CLI that uses it) stays cheap.
 """
 import os
-from typing import Optional, Sequence, Tuple, Union
+from typing import Callable, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from .image_header import (ImageHeader, ImageInputError,
-                           jpeg_file_is_complete, read_image_header)
+                           jpeg_file_is_complete, read_image_header,
+                           read_size_header)
 
 PathLike = Union[str, os.PathLike]
 
@@ -351,24 +352,65 @@ def read_label_pair(gt_path: PathLike,
 SCAN_SIZE_REMEDY = 'the overlay needs the page the GT was made for'
 
 
+def _destination_shape(path: str,
+                       header: ImageHeader) -> Optional[Tuple[int, int]]:
+    """``(H, W)`` of an array to decode the scan ``path`` straight into,
+    or None to let OpenCV make one.
+
+    OpenCV returns a decoded image as a new numpy array, copied from its
+    own buffer: twice the page at the peak (2.4 GB for a 20000x20000
+    map). Given a destination of the right shape, it decodes into it.
+    That shape must be known before decoding: from the file's header, for
+    a scan that needs no turning (OpenCV does not turn a picture by its
+    EXIF orientation into a given buffer).
+    """
+    try:
+        size = read_size_header(path)
+    except ImageInputError:
+        return None  # the decoder names what is wrong with the file
+    if size.orientation not in (None, 1):
+        return None
+    if size.height * size.width > MAX_DECODED_PIXELS:
+        raise ImageInputError(
+            f'{path}: the header says {size.width}x{size.height} (WxH) '
+            f'pixels, more than the {MAX_DECODED_PIXELS} an image may have '
+            'here; the file is corrupt or not a page')
+    if size.height == 0 or size.width == 0 or header.format == 'other':
+        return None
+    return size.height, size.width
+
+
 def read_scan(path: PathLike,
               shape: Optional[Sequence[int]] = None,
               reference: Optional[PathLike] = None,
-              role: str = 'original image') -> np.ndarray:
+              role: str = 'original image',
+              channel_order: str = 'rgb',
+              allocate: Optional[Callable[[Tuple[int, ...]],
+                                          np.ndarray]] = None
+              ) -> np.ndarray:
     """Read a scan (any format OpenCV reads, JPEG included) as RGB.
+
+    The page is decoded straight into its final array when its size is
+    known from the header and it needs no turning, so decoding peaks at one
+    page in memory, not two.
 
     Args:
         path: The scan.
-        shape (Sequence[int], optional): Expected ``(H, W)``; the scan is
-            then decoded straight into a new array of that size (no second
-            full-page copy).
+        shape (Sequence[int], optional): Expected ``(H, W)``; a scan of
+            another size is refused (from its header when it can be).
         reference (optional): The GT whose shape ``shape`` is; named in the
             size-mismatch error.
         role (str): What the scan is, named when it cannot be decoded.
+        channel_order (str): ``'rgb'`` (a view on OpenCV's BGR buffer) or
+            ``'bgr'`` (that buffer, contiguous: what mmcv's
+            ``LoadImageFromFile`` gives).
+        allocate (Callable, optional): Makes the ``H x W x 3`` uint8 array
+            the page is decoded into (e.g. in shared memory); ``np.empty``
+            by default.
 
     Returns:
-        np.ndarray: ``HxWx3`` uint8 RGB (a view on a BGR buffer), turned as
-        its EXIF orientation says.
+        np.ndarray: ``HxWx3`` uint8 in ``channel_order``, turned as its
+        EXIF orientation says.
 
     Raises:
         ImageInputError: Naming the file, if it is missing, not an image,
@@ -377,22 +419,25 @@ def read_scan(path: PathLike,
             ``reference`` and both sizes.
     """
     import cv2
+    if channel_order not in ('rgb', 'bgr'):
+        raise ValueError(f"channel_order must be 'rgb' or 'bgr', got "
+                         f'{channel_order!r}')
     path = str(path)
     header = read_image_header(path)  # named error if missing / unreadable
     if shape is not None:
         shape = tuple(shape[:2])
         reference_name = f'the GT {reference}' if reference is not None \
             else 'the expected size'
-    if header.format == 'PNG' and shape is not None:
+    dst_shape = _destination_shape(path, header)
+    if dst_shape is not None and shape is not None:
         # Known from the header: refuse before decoding the page.
-        check_same_shape(path, (header.height, header.width), reference_name,
-                         shape, SCAN_SIZE_REMEDY, 'original page size')
+        check_same_shape(path, dst_shape, reference_name, shape,
+                         SCAN_SIZE_REMEDY, 'original page size')
     flags = cv2.IMREAD_COLOR  # applies the EXIF orientation
     dst = sentinel = None
-    # OpenCV cannot turn a JPEG by its EXIF orientation into a given
-    # buffer: JPEGs are decoded into a new one.
-    if shape is not None and header.format != 'JPEG':
-        dst = np.empty(shape + (3, ), np.uint8)
+    if dst_shape is not None:
+        dst = allocate(dst_shape + (3, )) if allocate is not None \
+            else np.empty(dst_shape + (3, ), np.uint8)
         # With a destination, OpenCV returns it untouched when the file is
         # not an image or fails to decode (see _decode_label_file): a last
         # row still holding this pattern means nothing (or not all) was
@@ -410,16 +455,13 @@ def read_scan(path: PathLike,
                 f'{path}: cannot decode the {role} '
                 f'({str(error).strip()})') from None
         # OpenCV asserts when the decoded size differs from the
-        # destination's; decode once more (error path only) to name it.
-        image = None
+        # destination's (the picture turned by an orientation PIL did not
+        # see); decode into a new array instead.
+        dst = None
         try:
             image = cv2.imread(path, flags)
         except cv2.error:
-            pass
-        if image is not None and image.size:
-            check_same_shape(path, image.shape, reference_name, shape,
-                             SCAN_SIZE_REMEDY, 'original page size')
-        raise ImageInputError(unreadable) from None
+            raise ImageInputError(unreadable) from None
     failed = image is None or image.size == 0 or (
         dst is not None and image is dst
         and np.array_equal(image[-1], sentinel))
@@ -431,7 +473,7 @@ def read_scan(path: PathLike,
     if shape is not None:
         check_same_shape(path, image.shape, reference_name, shape,
                          SCAN_SIZE_REMEDY, 'original page size')
-    return image[..., ::-1]
+    return image[..., ::-1] if channel_order == 'rgb' else image
 
 
 def decode_scan(data: bytes, source: str = 'image',

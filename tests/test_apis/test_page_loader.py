@@ -33,12 +33,13 @@ def test_split_drops_gt_loading_and_packs_last():
     assert [type(t).__name__ for t in pack.transforms] == ['PackSegInputs']
 
 
+@pytest.mark.parametrize('reader', ['LoadImageFromFile', 'LoadScanFromFile'])
 @pytest.mark.parametrize('workers', [0, 2])
-def test_pages_come_in_order_with_errors_in_place(pages, workers):
+def test_pages_come_in_order_with_errors_in_place(pages, workers, reader):
     from mmengine.registry import init_default_scope
     init_default_scope('mmseg')
     load, _ = split_test_pipeline(Config(dict(test_pipeline=[
-        dict(type='LoadImageFromFile'), dict(type='PackSegInputs')])))
+        dict(type=reader), dict(type='PackSegInputs')])))
     loaded = list(load_pages(pages, load, workers=workers))
     assert [item.index for item in loaded] == list(range(5))
     for item, path in zip(loaded, pages):
@@ -48,3 +49,24 @@ def test_pages_come_in_order_with_errors_in_place(pages, workers):
         else:
             assert item.error is None
             assert np.array_equal(item.results['img'], cv2.imread(str(path)))
+
+
+def test_a_worker_decodes_the_page_into_shared_memory(pages, monkeypatch):
+    """In a DataLoader worker, LoadScanFromFile decodes into a shared
+    tensor, which then reaches the main process without a copy."""
+    import torch.utils.data
+    from mmengine.registry import init_default_scope
+
+    from mmseg_pixdiva.apis.page_loader import _PageDataset
+    init_default_scope('mmseg')
+    monkeypatch.setattr(torch.utils.data, 'get_worker_info', lambda: 'a')
+    for reader, shared in (('LoadScanFromFile', True),
+                           ('LoadImageFromFile', False)):
+        load, _ = split_test_pipeline(Config(dict(test_pipeline=[
+            dict(type=reader), dict(type='PackSegInputs')])))
+        item = _PageDataset(pages, load)[1]
+        image = item.results['img']
+        assert image.is_shared() is shared
+        assert np.array_equal(image.numpy(), cv2.imread(str(pages[1])))
+        assert set(item.results) == {'img_path', 'img', 'img_shape',
+                                     'ori_shape'}

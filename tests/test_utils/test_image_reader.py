@@ -62,3 +62,59 @@ def test_one_exception_family(tmp_path):
     with pytest.raises(ImageInputError, match='junk.png: cannot decode the '
                        'original image'):
         read_scan(tmp_path / 'junk.png')
+
+
+def _page(path, height=37, width=53):
+    import cv2
+    rng = np.random.default_rng(1)
+    cv2.imwrite(str(path), rng.integers(0, 256, (height, width, 3),
+                                        dtype=np.uint8))
+    return cv2.imread(str(path), cv2.IMREAD_COLOR)
+
+
+@pytest.mark.parametrize('suffix', ['.jpg', '.png', '.tif', '.bmp'])
+def test_scans_are_decoded_into_the_array_given(tmp_path, suffix):
+    """One page in memory while decoding: OpenCV writes into the array the
+    caller makes, the pixels those of a plain cv2.imread."""
+    expected = _page(tmp_path / f'scan{suffix}')
+    made = []
+
+    def allocate(shape):
+        made.append(np.empty(shape, np.uint8))
+        return made[-1]
+
+    bgr = read_scan(tmp_path / f'scan{suffix}', channel_order='bgr',
+                    allocate=allocate)
+    assert len(made) == 1 and bgr is made[0]
+    assert np.array_equal(bgr, expected)
+    rgb = read_scan(tmp_path / f'scan{suffix}', allocate=allocate)
+    assert np.array_equal(rgb, expected[..., ::-1])
+    assert np.shares_memory(rgb, made[1])
+
+
+def test_a_turned_scan_is_decoded_into_a_new_array(tmp_path):
+    _turned_jpeg(tmp_path / 'scan.jpg')
+    made = []
+    image = read_scan(tmp_path / 'scan.jpg',
+                      allocate=lambda shape: made.append(shape))
+    assert image.shape == (80, 40, 3) and made == []
+
+
+def test_a_scan_of_the_wrong_size_is_refused_before_decoding(tmp_path):
+    _page(tmp_path / 'scan.jpg', 37, 53)
+    made = []
+    with pytest.raises(ImageSizeError, match='scan.jpg: original page size '
+                       '53x37 differs from the GT g.png'):
+        read_scan(tmp_path / 'scan.jpg', shape=(53, 37), reference='g.png',
+                  allocate=lambda shape: made.append(shape))
+    assert made == []
+
+
+def test_a_truncated_scan_is_refused_even_into_an_array(tmp_path):
+    _page(tmp_path / 'scan.jpg', 64, 64)
+    data = (tmp_path / 'scan.jpg').read_bytes()
+    (tmp_path / 'cut.jpg').write_bytes(data[:len(data) // 2])
+    with pytest.raises(ImageInputError, match='cut.jpg: cannot decode'):
+        read_scan(tmp_path / 'cut.jpg')
+    with pytest.raises(ValueError, match="channel_order must be 'rgb' or "):
+        read_scan(tmp_path / 'scan.jpg', channel_order='RGB')

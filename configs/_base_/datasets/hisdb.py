@@ -18,8 +18,10 @@ val_pipeline = [
     dict(type='PackSegInputs'),
 ]
 # Testing runs on whole pages: the segmentor slides windows over them.
+# LoadScanFromFile is mmcv's LoadImageFromFile decoding a page straight into
+# its array (one page in memory, not two, while it decodes).
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadScanFromFile'),
     dict(type='LoadBlueChannelAnnotations'),
     dict(type='PackSegInputs'),
 ]

@@ -1,5 +1,5 @@
-"""Data transforms."""
-from .loading import LoadBlueChannelAnnotations
+'''Data transforms.'''
+from .loading import LoadBlueChannelAnnotations, LoadScanFromFile
 from .page_crop import LoadPageCrop
 
-__all__ = ['LoadBlueChannelAnnotations', 'LoadPageCrop']
+__all__ = ['LoadBlueChannelAnnotations', 'LoadPageCrop', 'LoadScanFromFile']

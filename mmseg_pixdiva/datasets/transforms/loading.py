@@ -1,13 +1,66 @@
-"""LoadBlueChannelAnnotations: GT classes from the blue channel."""
-from typing import Optional, Sequence
+"""Loading a page: the scan (``LoadScanFromFile``) and the GT classes
+from the blue channel (``LoadBlueChannelAnnotations``)."""
+import os
+from typing import Callable, Optional, Sequence
 
 import mmcv
 import mmengine.fileio as fileio
+import numpy as np
+from mmcv.transforms import LoadImageFromFile
 from mmseg.datasets.transforms import LoadAnnotations
 from mmseg.registry import TRANSFORMS
 
 from ...core.encoding import decode_gt
+from ...utils.image_reader import read_scan
 from ..gt_image import gt_image_to_rgb
+
+#: Key of ``results`` under which a caller may hand
+#: :class:`LoadScanFromFile` the function that makes the page's array
+#: (``allocate(shape) -> uint8 array``), e.g. one in shared memory that a
+#: DataLoader worker passes on without a copy.
+ALLOCATE_KEY = 'allocate_page'
+
+
+@TRANSFORMS.register_module()
+class LoadScanFromFile(LoadImageFromFile):
+    """mmcv's ``LoadImageFromFile`` holding one page, not two, while it
+    decodes.
+
+    mmcv reads the file's bytes and decodes them into a new array that
+    OpenCV then copies: the file and two pages at the peak, 2.5 GB for a
+    20000x20000 map. Here a local file in colour mode decoded by OpenCV
+    (the defaults) is read by
+    :func:`~mmseg_pixdiva.utils.image_reader.read_scan`: straight into its
+    final array when the header gives its size, the same pixels and the
+    same EXIF turning as mmcv's, BGR as mmcv gives them. A truncated JPEG
+    is refused with the file's name (libjpeg would fill its missing rows
+    with grey). Every other setting (colour type, decoding backend, file
+    backend) goes to mmcv's implementation.
+
+    Args and keys: as ``LoadImageFromFile``; ``results[ALLOCATE_KEY]``, if
+    present, makes the page's array.
+    """
+
+    def _reads_scans(self) -> bool:
+        return (self.color_type == 'color' and self.imdecode_backend == 'cv2'
+                and self.file_client_args is None and not self.backend_args)
+
+    def transform(self, results: dict) -> Optional[dict]:
+        allocate: Optional[Callable] = results.pop(ALLOCATE_KEY, None)
+        path = results['img_path']
+        if not self._reads_scans() or '://' in str(path):
+            return super().transform(results)
+        if self.ignore_empty and not os.path.exists(path):
+            return None
+        img = read_scan(path, role='image', channel_order='bgr',
+                        allocate=allocate)
+        if self.to_float32:
+            img = img.astype(np.float32)
+        results['img'] = img
+        results['img_shape'] = img.shape[:2]
+        results['ori_shape'] = img.shape[:2]
+        return results
+
 
 
 @TRANSFORMS.register_module()
