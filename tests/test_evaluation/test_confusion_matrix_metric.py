@@ -1,13 +1,16 @@
-"""ConfusionMatrixMetric counts pixels exactly."""
+"""ConfusionMatrixMetric counts pixels exactly; ConfusionPlotsHook draws
+from its matrix and only from it."""
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 torch = pytest.importorskip('torch')
 from mmengine.logging import MMLogger  # noqa: E402
+from mmengine.visualization import Visualizer  # noqa: E402
 
-from mmseg.registry import METRICS  # noqa: E402
+from mmseg.registry import HOOKS, METRICS  # noqa: E402
 from mmseg_pixdiva.core.encoding import classes_to_gt_rgb  # noqa: E402
 from mmseg_pixdiva.evaluation.confusion import (  # noqa: E402
     CONFUSION_MATRIX_KEY, PER_CLASS_IOU_KEY)
@@ -145,3 +148,50 @@ def test_classes_are_required():
     gt, pred = page(0)
     with pytest.raises(KeyError, match="dataset_meta\\['classes'\\]"):
         metric.process({}, [sample(pred, gt)])
+
+
+def fake_runner(tmp_path: Path, name: str):
+    loop = SimpleNamespace(dataloader=SimpleNamespace(
+        dataset=SimpleNamespace(metainfo=dict(META))))
+    visualizer = Visualizer(name=name,
+                            vis_backends=[dict(type='LocalVisBackend')],
+                            save_dir=str(tmp_path / 'backend'))
+    return SimpleNamespace(work_dir=str(tmp_path / 'work'), iter=9,
+                           visualizer=visualizer, val_loop=loop,
+                           test_loop=loop)
+
+
+def test_hook_draws_from_a_prefixed_metric(tmp_path):
+    gt, pred = page(4)
+    metric = build(prefix='cm')
+    metric.process({}, [sample(pred, gt)])
+    runner = fake_runner(tmp_path, f'cm_vis_{tmp_path.name}')
+    hook = HOOKS.build(dict(type='ConfusionPlotsHook'))
+    hook.before_test_epoch(runner)
+    hook.after_test_epoch(runner, dict(mIoU=12.5, **metric.evaluate(1)))
+    plots = Path(runner.work_dir) / 'plots'
+    assert sorted(p.name for p in plots.iterdir()) == [
+        'test_confusion_matrix.csv', 'test_confusion_matrix.png',
+        'test_iou.png']
+    rows = (plots / 'test_confusion_matrix.csv').read_text().splitlines()
+    assert rows[0] == 'gt\\pred,' + ','.join(f'"{n}"' for n in CLASSES)
+    table = np.array([[int(v) for v in r.split(',')[1:]] for r in rows[1:]])
+    np.testing.assert_array_equal(table, pixel_by_pixel([(gt, pred)]))
+
+
+def test_hook_without_the_metric_logs_the_hint_and_draws_nothing(
+        tmp_path, log_file):
+    runner = fake_runner(tmp_path, f'no_cm_vis_{tmp_path.name}')
+    hook = HOOKS.build(dict(type='ColourVisualizationHook', interval=0))
+    for _ in range(2):  # the hint once per run, not per validation
+        hook.before_val_epoch(runner)
+        hook.after_val_epoch(runner, dict(mIoU=40.0))
+    hook.before_test_epoch(runner)
+    hook.after_test_epoch(runner, None)
+    log = log_file.read_text()
+    hint = ("no confusion matrix among the val metrics; add "
+            "dict(type='ConfusionMatrixMetric') to val_evaluator")
+    assert log.count(hint) == 1
+    assert "add dict(type='ConfusionMatrixMetric') to test_evaluator" in log
+    assert not (Path(runner.work_dir) / 'plots').exists()
+    assert not (tmp_path / 'backend' / 'vis_data' / 'vis_image').exists()
