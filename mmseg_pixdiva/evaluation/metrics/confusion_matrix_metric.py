@@ -10,6 +10,7 @@ from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+from mmengine import fileio
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
@@ -64,8 +65,8 @@ class ConfusionMatrixMetric(BaseMetric):
     * ``confusion_matrix`` (:data:`CONFUSION_MATRIX_KEY`): the summed
       ``(C, C)`` int64 counts, rows GT classes, columns predictions;
     * ``per_class_iou`` (:data:`PER_CLASS_IOU_KEY`): ``(C,)`` float, the IU
-      of every class read from that matrix (NaN where a class is in neither
-      GT nor prediction).
+      (0..1; ``IoUMetric`` logs it in percent) of every class read from
+      that matrix, NaN where a class is in neither GT nor prediction.
 
     Both are arrays: mmengine keeps them as run information, not scalars,
     and passes them to the hooks' ``after_val_epoch`` / ``after_test_epoch``.
@@ -87,8 +88,7 @@ class ConfusionMatrixMetric(BaseMetric):
                  ignore_index: int = IGNORE_INDEX,
                  backend_args: Optional[dict] = None,
                  collect_device: str = 'cpu',
-                 prefix: Optional[str] = None,
-                 **kwargs) -> None:
+                 prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.ignore_index = ignore_index
         self.backend_args = backend_args.copy() if backend_args else None
@@ -113,7 +113,6 @@ class ConfusionMatrixMetric(BaseMetric):
     def _gt_file(self, path: str, shape: Tuple[int, ...],
                  label_values: Sequence[int]) -> Optional[np.ndarray]:
         """The GT file's classes if it has ``shape``, else None (logged)."""
-        from mmengine import fileio
         try:
             rgb = decode_label_rgb(
                 fileio.get(path, backend_args=self.backend_args), path, 'GT')
