@@ -79,6 +79,7 @@ test_evaluator = [
     dict(type='DIVALayoutMetric',
          output_dir='work_dirs/hisdb_real_pages_cpu/scores'),
     dict(type='IoUMetric', iou_metrics=['mIoU']),
+    dict(type='ConfusionMatrixMetric'),
 ]
 
 # 5000 iterations (configs/_base_/schedules/adam_poly_5k.py): 40000 crops of

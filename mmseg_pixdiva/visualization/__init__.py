@@ -1,8 +1,14 @@
 """Pure colouring, error maps, legends and plots (numpy/Pillow/matplotlib;
-no torch, no mmseg; matplotlib and Pillow load on first use)."""
+no torch, no mmseg; matplotlib and Pillow load on first use).
+
+The confusion counting and its metric key are
+:mod:`mmseg_pixdiva.evaluation.confusion`'s, re-exported here for the
+plots' users (the hooks may not import ``evaluation`` themselves).
+"""
+from ..evaluation.confusion import (CONFUSION_MATRIX_KEY, confusion_matrix,
+                                    iou_from_confusion, row_normalise)
 from .colour import (IGNORE_COLOUR, blend, colourize, distinct_palette,
                      is_bit_flag_encoding, palette_lut, resolve_palette)
-from .confusion import confusion_matrix, iou_from_confusion, row_normalise
 from .io import decode_rgb, read_rgb
 from .legend import legend_image
 from .page import (PICTURE_KINDS, PICTURE_SOFTWARE, PageSizeError,
@@ -17,8 +23,8 @@ from .plots import (confusion_matrix_figure, confusion_matrix_image,
 __all__ = [
     'IGNORE_COLOUR', 'blend', 'colourize', 'distinct_palette',
     'is_bit_flag_encoding', 'palette_lut', 'resolve_palette',
-    'confusion_matrix', 'iou_from_confusion', 'row_normalise', 'decode_rgb',
-    'read_rgb', 'legend_image',
+    'CONFUSION_MATRIX_KEY', 'confusion_matrix', 'iou_from_confusion',
+    'row_normalise', 'decode_rgb', 'read_rgb', 'legend_image',
     'PICTURE_KINDS', 'PICTURE_SOFTWARE', 'PageSizeError', 'check_same_size',
     'error_picture', 'is_picture_file', 'overlay_picture', 'page_pictures', 'picture_path', 'write_page_pictures',
     'fit_size', 'page_panel', 'resize_image', 'resize_labels', 'side_by_side',

@@ -1,69 +1,7 @@
-"""Pixel-level confusion matrix and the scores read from it (numpy only)."""
-import numpy as np
+"""The confusion counting now lives in :mod:`mmseg_pixdiva.evaluation.confusion`
+(beside the metric that uses it); re-exported here for code that imported
+it from this module."""
+from ..evaluation.confusion import (confusion_matrix, iou_from_confusion,
+                                    row_normalise)
 
-from mmseg_pixdiva.core.encoding import IGNORE_INDEX
-
-
-def confusion_matrix(gt: np.ndarray, pred: np.ndarray, num_classes: int,
-                     ignore_index: int = IGNORE_INDEX) -> np.ndarray:
-    """Count pixels per (ground-truth class, predicted class).
-
-    Args:
-        gt (np.ndarray): Ground-truth class indices, any shape.
-        pred (np.ndarray): Predicted class indices, same shape.
-        num_classes (int): Number of classes.
-        ignore_index (int): GT (or predicted) value of pixels not counted.
-
-    Returns:
-        np.ndarray: ``(num_classes, num_classes)`` int64; rows are GT
-        classes, columns predicted classes.
-
-    Raises:
-        ValueError: On a shape mismatch or an index outside the classes.
-    """
-    gt = np.asarray(gt)
-    pred = np.asarray(pred)
-    if gt.shape != pred.shape:
-        raise ValueError(f'GT shape {gt.shape} and prediction shape '
-                         f'{pred.shape} differ')
-    gt = gt.ravel()
-    pred = pred.ravel()
-    keep = (gt != ignore_index) & (pred != ignore_index)
-    if not keep.all():
-        gt = gt[keep]
-        pred = pred[keep]
-    if gt.size:
-        low = min(int(gt.min()), int(pred.min()))
-        high = max(int(gt.max()), int(pred.max()))
-        if low < 0 or high >= num_classes:
-            raise ValueError(f'class indices must be in 0..{num_classes - 1}'
-                             f' (or {ignore_index}), got {low}..{high}')
-    # One bincount over a combined index: a single pass over the pixels.
-    index = gt.astype(np.int64) * num_classes + pred
-    counts = np.bincount(index, minlength=num_classes * num_classes)
-    return counts.reshape(num_classes, num_classes).astype(np.int64)
-
-
-def row_normalise(counts: np.ndarray) -> np.ndarray:
-    """Divide each row by its total (recall on the diagonal).
-
-    Rows without pixels (a class absent from the GT) become NaN, so they
-    are not mistaken for a recall of 0.
-    """
-    counts = np.asarray(counts, dtype=np.float64)
-    totals = counts.sum(axis=1, keepdims=True)
-    with np.errstate(invalid='ignore', divide='ignore'):
-        return np.where(totals > 0, counts / np.where(totals > 0, totals, 1),
-                        np.nan)
-
-
-def iou_from_confusion(counts: np.ndarray) -> np.ndarray:
-    """Per-class intersection over union, TP / (TP + FP + FN).
-
-    Classes never seen in GT nor prediction get NaN.
-    """
-    counts = np.asarray(counts, dtype=np.float64)
-    tp = np.diag(counts)
-    union = counts.sum(axis=0) + counts.sum(axis=1) - tp
-    with np.errstate(invalid='ignore', divide='ignore'):
-        return np.where(union > 0, tp / np.where(union > 0, union, 1), np.nan)
+__all__ = ['confusion_matrix', 'iou_from_confusion', 'row_normalise']

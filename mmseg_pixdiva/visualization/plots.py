@@ -8,7 +8,7 @@ from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
-from .confusion import row_normalise
+from ..evaluation.confusion import row_normalise
 
 
 def _figure(width: float, height: float, dpi: int):

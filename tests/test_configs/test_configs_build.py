@@ -45,3 +45,30 @@ def test_config_builds_model_and_optim_wrapper(config):
     expected = 4 if fixed_classes == 'auto' else fixed_classes
     assert logits.shape[:2] == (1, expected)
     assert torch.isfinite(logits).all()
+
+
+def _metric_types(evaluator) -> list:
+    if not evaluator:
+        return []
+    metrics = evaluator if isinstance(evaluator, (list, tuple)) \
+        else [evaluator]
+    return [metric['type'] for metric in metrics]
+
+
+@pytest.mark.parametrize('config', CONFIGS, ids=lambda path: path.name)
+def test_config_with_plots_has_the_confusion_metric(config):
+    """ConfusionPlotsHook draws from ConfusionMatrixMetric: a config whose
+    visualization hook makes plots evaluates with it, last (so that
+    CheckpointHook's save_best='auto' picks a score, not the matrix)."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(str(config))
+    hooks = [cfg.get('default_hooks', {}).get('visualization') or {}]
+    hooks += list(cfg.get('custom_hooks') or [])
+    plots = any(hook.get('type') == 'ConfusionPlotsHook' or
+                (hook.get('type') == 'ColourVisualizationHook' and
+                 hook.get('plots', True)) for hook in hooks)
+    if not plots:
+        pytest.skip('no confusion plots in this config')
+    for name in ('val_evaluator', 'test_evaluator'):
+        types = _metric_types(cfg.get(name))
+        assert types and types[-1] == 'ConfusionMatrixMetric', (name, types)

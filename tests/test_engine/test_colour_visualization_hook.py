@@ -20,7 +20,7 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.structures import PixelData  # noqa: E402
 from mmengine.visualization import Visualizer  # noqa: E402
 
-from mmseg.registry import HOOKS  # noqa: E402
+from mmseg.registry import HOOKS, METRICS  # noqa: E402
 from mmseg.structures import SegDataSample  # noqa: E402
 
 VALUES = [1, 2, 8, 10]  # background, comment, main text, comment+main text
@@ -80,6 +80,16 @@ def make_sample(folder: Path, stem: str, pred: np.ndarray, shape,
     return sample
 
 
+def metrics_of(samples) -> dict:
+    """What the evaluator hands the hooks after an epoch: the metrics of a
+    ConfusionMatrixMetric that processed ``samples`` (as mmengine's
+    Evaluator passes them, ``to_dict()`` copies)."""
+    metric = METRICS.build(dict(type='ConfusionMatrixMetric'))
+    metric.dataset_meta = dict(FakeDataset.metainfo)
+    metric.process({}, [sample.to_dict() for sample in samples])
+    return metric.evaluate(len(samples))
+
+
 def test_test_pictures_legend_and_plots(tmp_path):
     data = tmp_path / 'data'
     gt, gt_rgb, pred = make_page(data, 'page1')
@@ -91,7 +101,8 @@ def test_test_pictures_legend_and_plots(tmp_path):
     hook.before_test_epoch(runner)
     sample = make_sample(data, 'page1', pred, gt.shape)
     hook.after_test_iter(runner, 0, None, [sample])
-    hook.after_test_epoch(runner, {})
+    # No gt_sem_seg in the sample: the metric counts the GT file.
+    hook.after_test_epoch(runner, metrics_of([sample]))
 
     palette = np.array(PALETTE, np.uint8)
     np.testing.assert_array_equal(read_rgb(show_dir / 'page1_pred.png'),
@@ -217,10 +228,12 @@ def test_val_panels_are_downscaled_and_reach_the_backend(tmp_path):
     hook = HOOKS.build(dict(type='ColourVisualizationHook', interval=2,
                             panel_max_size=120))
     hook.before_val_epoch(runner)
+    samples = []
     for batch_idx in range(3):  # panels at batch 1 (every 2nd iteration)
         sample = make_sample(data, 'bigpage', pred, shape, gt=gt)
+        samples.append(sample)
         hook.after_val_iter(runner, batch_idx, None, [sample])
-    hook.after_val_epoch(runner, {})
+    hook.after_val_epoch(runner, metrics_of(samples))
     images = backend_images(tmp_path)
     assert {'val_bigpage_12.png', 'legend_12.png',
             'val_confusion_matrix_12.png', 'val_iou_12.png'} <= set(images)
@@ -409,8 +422,10 @@ def tiny_runner_cfg(tmp_path: Path) -> Config:
                 dict(type='RandomCrop', crop_size=(32, 32)),
                 dict(type='PackSegInputs')])),
         val_dataloader=loader, test_dataloader=loader,
-        val_evaluator=dict(type='IoUMetric'),
-        test_evaluator=dict(type='IoUMetric'),
+        val_evaluator=[dict(type='IoUMetric'),
+                       dict(type='ConfusionMatrixMetric')],
+        test_evaluator=[dict(type='IoUMetric'),
+                        dict(type='ConfusionMatrixMetric')],
         optim_wrapper=dict(type='OptimWrapper',
                            optimizer=dict(type='SGD', lr=0.01)),
         train_cfg=dict(type='IterBasedTrainLoop', max_iters=2,
@@ -425,10 +440,15 @@ def tiny_runner_cfg(tmp_path: Path) -> Config:
 
 
 def test_real_runner_writes_pictures_panels_and_plots(tmp_path):
+    """Train (with a validation), then test, through mmengine's own hooks:
+    the logger takes the metric's arrays in both, and the plots are drawn
+    from them."""
+    import json
+
     from mmengine.runner import Runner
     runner = Runner.from_cfg(tiny_runner_cfg(tmp_path))
     runner.train()
-    runner.test()
+    metrics = runner.test()
     log_dir = Path(runner.log_dir)
     assert sorted(p.name for p in (log_dir / 'colour_vis').iterdir()) == [
         'legend.png', 'p0_gt.png', 'p0_pred.png', 'p1_gt.png', 'p1_pred.png']
@@ -442,8 +462,19 @@ def test_real_runner_writes_pictures_panels_and_plots(tmp_path):
             'test_confusion_matrix_2.png', 'test_iou_2.png'} <= images
     rows = (Path(runner.work_dir) / 'plots' / 'test_confusion_matrix.csv'
             ).read_text().splitlines()
-    total = sum(int(v) for row in rows[1:] for v in row.split(',')[1:])
-    assert total == 2 * 64 * 48  # every pixel of both pages counted once
+    table = np.array([[int(v) for v in r.split(',')[1:]] for r in rows[1:]])
+    assert table.sum() == 2 * 64 * 48  # every pixel of both pages once
+    np.testing.assert_array_equal(table, metrics['confusion_matrix'])
+    # The metric's own IU agrees with mmseg's IoUMetric (in percent).
+    iou = np.diag(table) / (table.sum(0) + table.sum(1) - np.diag(table))
+    assert metrics['mIoU'] == pytest.approx(
+        round(100 * np.nanmean(iou), 2), abs=0.01)
+    np.testing.assert_allclose(metrics['per_class_iou'], iou)
+    # mmengine's LoggerHook wrote the matrix into the test log's JSON.
+    logged = json.loads((log_dir / f'{log_dir.name}.json').read_text())
+    assert logged['confusion_matrix'] == table.tolist()
+    assert (Path(runner.work_dir) / 'plots' /
+            'val_confusion_matrix_iter_2.csv').is_file()
 
 
 def cv2_read_grey(path: Path) -> np.ndarray:

@@ -10,26 +10,30 @@ from mmseg_pixdiva.visualization import confusion_matrix  # noqa: E402
 
 from test_colour_visualization_hook import (VALUES,  # noqa: E402
                                             backend_images, make_page,
-                                            make_runner, make_sample)
+                                            make_runner, make_sample,
+                                            metrics_of)
 
 
 def run_epoch(tmp_path, mode: str, hook_cfg: dict, pages: int = 1,
               iteration: int = 3):
     """Drive one hook through a ``mode`` epoch of one page seen ``pages``
-    times; return the runner, the GT and the prediction."""
+    times, ending with the metrics of a ConfusionMatrixMetric that saw the
+    same samples; return the runner, the GT and the prediction."""
     data = tmp_path / 'data'
     gt, _, pred = make_page(data, 'page')
     runner = make_runner(tmp_path, iteration=iteration)
     hook = HOOKS.build(hook_cfg)
     getattr(hook, f'before_{mode}_epoch')(runner)
+    samples = []
     for batch_idx in range(pages):
         sample = make_sample(data, 'page', pred, gt.shape, gt=gt)
+        samples.append(sample)
         getattr(hook, f'after_{mode}_iter')(runner, batch_idx, None, [sample])
-    getattr(hook, f'after_{mode}_epoch')(runner, {})
+    getattr(hook, f'after_{mode}_epoch')(runner, metrics_of(samples))
     return runner, gt, pred
 
 
-def test_confusion_plots_hook_counts_and_plots_only(tmp_path):
+def test_confusion_plots_hook_plots_the_metric_counts_only(tmp_path):
     runner, gt, pred = run_epoch(tmp_path, 'val',
                                  dict(type='ConfusionPlotsHook'), pages=2,
                                  iteration=4)

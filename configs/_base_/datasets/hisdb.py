@@ -63,10 +63,17 @@ test_dataloader = dict(
         data_root=data_root,
         data_prefix=dict(img_path='test/data', seg_map_path='test/gt'),
         pipeline=test_pipeline))
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+# ConfusionMatrixMetric counts the pixel confusion matrix that the
+# visualization hook plots (ConfusionPlotsHook); it stays last, so that the
+# first metric (save_best='auto') is a score.
+val_evaluator = [
+    dict(type='IoUMetric', iou_metrics=['mIoU']),
+    dict(type='ConfusionMatrixMetric'),
+]
 # The official DIVA layout evaluator's numbers on the full-resolution GT
 # (boundary rule included), plus mmseg's IoU on the decoded classes.
 test_evaluator = [
     dict(type='DIVALayoutMetric'),
     dict(type='IoUMetric', iou_metrics=['mIoU']),
+    dict(type='ConfusionMatrixMetric'),
 ]

@@ -9,7 +9,8 @@ always taken (the shipped configs and ``tools/test.py`` use it as
 * :class:`~.panel_hook.PanelHook`: panels during training and validation
   (``interval``, ``train_interval``, ``panel_max_size``);
 * :class:`~.confusion_plots_hook.ConfusionPlotsHook`: the confusion matrix
-  and per-class IU chart after validation and testing (``plots``).
+  and per-class IU chart after validation and testing (``plots``), drawn
+  from the ``ConfusionMatrixMetric`` of the evaluator.
 
 Each can also be used alone (in ``custom_hooks``).
 """
@@ -45,7 +46,10 @@ class ColourVisualizationHook(Hook):
     * After each validation and test (``plots``): a row-normalised
       pixel-level confusion-matrix heatmap and a per-class IU bar chart,
       saved as PNG (and the counts as CSV) in ``<work_dir>/plots`` and sent
-      to the backends.
+      to the backends. The counts are those of the evaluator's
+      ``ConfusionMatrixMetric`` (``dict(type='ConfusionMatrixMetric')`` in
+      ``val_evaluator`` / ``test_evaluator``; without it a log line says
+      so and no plots are drawn).
 
     Colours come from the dataset's ``palette``; DIVA-HisDB classes (blue
     bit flags) fall back to the fixed HisDB colours.
@@ -68,7 +72,8 @@ class ColourVisualizationHook(Hook):
         error_map (bool, optional): Write ``<stem>_errors.png``. By default
             only for blue bit-flag encodings (DIVA-HisDB), where the
             evaluator's code means something.
-        plots (bool): Make the confusion matrix and IU plots.
+        plots (bool): Draw the confusion matrix and IU plots (from the
+            evaluator's ``ConfusionMatrixMetric``).
         panel_max_size (int): Longest side of the panels in pixels.
         classes, palette, label_values (optional): The dataset's class
             names, RGB colours and blue values, overridden (see

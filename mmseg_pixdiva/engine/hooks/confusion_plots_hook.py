@@ -1,17 +1,20 @@
-"""ConfusionPlotsHook: the pixel-level confusion matrix and the per-class IU
-chart after every validation and test."""
+"""ConfusionPlotsHook: the confusion-matrix heatmap and the per-class IU
+chart after every validation and test, drawn from the matrix that
+``ConfusionMatrixMetric`` computes with the other scores."""
+import logging
 from pathlib import Path
-from typing import Dict, Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 import numpy as np
-from mmengine.dist import all_reduce, get_rank
+from mmengine.dist import get_rank
+from mmengine.logging import print_log
 
 from mmseg.registry import HOOKS
-from mmseg_pixdiva.core.encoding import IGNORE_INDEX
 from mmseg_pixdiva.utils.atomic import atomic_write_image, atomic_write_text
-from mmseg_pixdiva.visualization import (confusion_matrix,
+from mmseg_pixdiva.visualization import (CONFUSION_MATRIX_KEY,
                                          confusion_matrix_image,
-                                         iou_bar_chart, iou_from_confusion)
+                                         iou_bar_chart, iou_from_confusion,
+                                         resolve_palette)
 
 from .page_hook_base import PageHookBase
 
@@ -25,118 +28,112 @@ def _counts_csv(counts: np.ndarray, class_names: Sequence[str]) -> str:
     return '\n'.join(lines) + '\n'
 
 
+def find_confusion_matrix(metrics: Optional[Mapping]
+                          ) -> Optional[np.ndarray]:
+    """The confusion matrix among an evaluation's metrics, or None.
+
+    Args:
+        metrics (Mapping, optional): What the evaluator returned (the
+            ``metrics`` of ``after_val_epoch`` / ``after_test_epoch``).
+
+    Returns:
+        np.ndarray, optional: The value of the first key that is
+        :data:`CONFUSION_MATRIX_KEY`, or ends with ``/`` and it (a metric
+        ``prefix``).
+    """
+    for key, value in (metrics or {}).items():
+        if key == CONFUSION_MATRIX_KEY or \
+                key.endswith('/' + CONFUSION_MATRIX_KEY):
+            return np.asarray(value)
+    return None
 
 
 @HOOKS.register_module()
 class ConfusionPlotsHook(PageHookBase):
-    """Counts every validation and test page's pixels by (GT class,
-    predicted class), summed over ranks, and after each epoch writes a
-    row-normalised confusion-matrix heatmap and a per-class IU bar chart as
-    PNG (and the counts as CSV) in ``<work_dir>/plots``, and sends both to
-    the visualizer's backends.
+    """Draws the pixel confusion matrix of every validation and test.
 
-    The pixels are counted from the data samples the metric receives: the
-    sample's own GT (as the dataset decodes it), or its GT file where that
-    is of another size than the prediction; the ignore index is left out.
-    The counts are summed over ranks before the plots are drawn.
+    After each epoch it takes the matrix that
+    :class:`~mmseg_pixdiva.evaluation.metrics.ConfusionMatrixMetric`
+    returned (summed over all samples and ranks by the evaluator) and, on
+    rank 0, writes a row-normalised confusion-matrix heatmap and a
+    per-class IU bar chart as PNG (and the counts as CSV) in
+    ``<work_dir>/plots``, and sends both to the visualizer's backends.
+
+    Without that metric in ``val_evaluator`` / ``test_evaluator`` nothing is
+    drawn, and one log line says to add ``dict(type='ConfusionMatrixMetric')``.
 
     Args:
         **kwargs: ``classes``, ``palette``, ``label_values``, ``error_map``,
-            ``backend_args`` (see :class:`PageHookBase`).
+            ``backend_args`` (see :class:`PageHookBase`); the class names
+            and colours label the plots.
     """
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self._counts: Dict[str, Optional[np.ndarray]] = {}
-
-    def _start(self, runner, mode: str) -> None:
-        self._new_epoch(mode)
-        self._counts[mode] = None
-        # Resolved on every rank, so every rank joins the count reduction.
-        self._dataset_meta(runner, mode)
-
-    def _count_samples(self, runner, mode: str, batch_idx: int,
-                       outputs: Optional[Sequence]) -> None:
-        meta = self._dataset_meta(runner, mode)
-        for index, sample in enumerate(outputs or []):
-            source = sample.metainfo.get('img_path') or \
-                f'{"page" if mode == "test" else mode}_{batch_idx}_{index}'
-            pred = self._prediction(sample, source)
-            if pred is None:
-                continue
-            ori_shape = sample.metainfo.get('ori_shape')
-            if mode == 'test' and ori_shape is not None and \
-                    tuple(pred.shape) != tuple(ori_shape[:2]):
-                continue  # reported by _prediction; not a page to count
-            seg_map_path = sample.metainfo.get('seg_map_path')
-            gt = self._gt_classes(sample, pred, meta, None,
-                                  seg_map_path or source
-                                  if mode == 'test' else source)
-            self._accumulate(mode, gt, pred, len(meta['classes']))
 
     # The same work for validation and test, event by event.
     def before_val_epoch(self, runner) -> None:
-        self._start(runner, 'val')
+        self._new_epoch('val')
 
     def before_test_epoch(self, runner) -> None:
-        self._start(runner, 'test')
+        self._new_epoch('test')
 
-    def after_val_iter(self, runner, batch_idx: int, data_batch=None,
-                       outputs: Optional[Sequence] = None) -> None:
-        self._count_samples(runner, 'val', batch_idx, outputs)
+    def after_val_epoch(self, runner,
+                        metrics: Optional[Mapping] = None) -> None:
+        self._write_plots(runner, 'val', metrics)
 
-    def after_test_iter(self, runner, batch_idx: int, data_batch=None,
-                        outputs: Optional[Sequence] = None) -> None:
-        self._count_samples(runner, 'test', batch_idx, outputs)
-
-    def after_val_epoch(self, runner, metrics=None) -> None:
-        self._write_plots(runner, 'val')
-
-    def after_test_epoch(self, runner, metrics=None) -> None:
-        self._write_plots(runner, 'test')
-
-    def _accumulate(self, mode: str, gt: Optional[np.ndarray],
-                    pred: np.ndarray, num_classes: int) -> None:
-        if gt is None:
-            return
-        counts = confusion_matrix(gt, pred, num_classes, IGNORE_INDEX)
-        if self._counts.get(mode) is None:
-            self._counts[mode] = counts
-        else:
-            self._counts[mode] += counts
-
+    def after_test_epoch(self, runner,
+                         metrics: Optional[Mapping] = None) -> None:
+        self._write_plots(runner, 'test', metrics)
 
     def _plots_dir(self, runner) -> Path:
         return Path(getattr(runner, 'work_dir', '.')) / 'plots'
 
+    def _log_once(self, message: str) -> None:
+        """A configuration hint, once per run (a log line, no warning: no
+        page is left out)."""
+        if message not in self._warned:
+            self._warned.add(message)
+            print_log(message, logger='current', level=logging.WARNING)
 
-    # ------------------------------------------------------------------
-    # Plots
-    # ------------------------------------------------------------------
-    def _write_plots(self, runner, mode: str) -> None:
-        if mode not in self._meta:
-            return
-        meta = self._meta[mode]
-        num_classes = len(meta['classes'])
-        counts = self._counts.get(mode)
-        if counts is None:
-            counts = np.zeros((num_classes, num_classes), dtype=np.int64)
-        counts = self._sum_over_ranks(counts)
-        self._counts[mode] = None
+    def _labels(self, runner, mode: str, num_classes: int):
+        """Class names and colours of the plots, ``num_classes`` of each."""
+        meta = self._dataset_meta(runner, mode)
+        if len(meta['classes']) == num_classes:
+            return meta['classes'], meta['palette']
+        self._log_once(
+            f'{self.log_name}: the confusion matrix has {num_classes} '
+            f'classes but the hook knows {len(meta["classes"])} class names; '
+            'the plots name the classes by index')
+        return [str(i) for i in range(num_classes)], \
+            resolve_palette(num_classes)
+
+    def _write_plots(self, runner, mode: str,
+                     metrics: Optional[Mapping]) -> None:
+        # The evaluator hands every rank the same metrics; one draws.
         if get_rank() != 0:
+            return
+        counts = find_confusion_matrix(metrics)
+        if counts is None:
+            self._log_once(
+                f'{self.log_name}: no confusion matrix among the {mode} '
+                f"metrics; add dict(type='ConfusionMatrixMetric') to "
+                f'{mode}_evaluator for the confusion-matrix and IU plots')
+            return
+        if counts.ndim != 2 or counts.shape[0] != counts.shape[1]:
+            self._log_once(
+                f'{self.log_name}: the {mode} confusion matrix is not square '
+                f'(shape {counts.shape}); no plots')
             return
         if not counts.any():
             self._warn(f'{self.log_name}: no {mode} pixels with GT '
                        'were counted; no plots')
             return
+        names, palette = self._labels(runner, mode, counts.shape[0])
         step = getattr(runner, 'iter', 0)
         suffix = f'_iter_{step}' if mode == 'val' else ''
         out_dir = self._plots_dir(runner)
-        names = meta['classes']
         heatmap, _ = confusion_matrix_image(
             counts, names, title=f'{mode} confusion matrix (row-normalised)')
-        chart = iou_bar_chart(iou_from_confusion(counts), names,
-                              meta['palette'], title=f'{mode} IU per class')
+        chart = iou_bar_chart(iou_from_confusion(counts), names, palette,
+                              title=f'{mode} IU per class')
         atomic_write_image(out_dir / f'{mode}_confusion_matrix{suffix}.png',
                            heatmap)
         atomic_write_text(out_dir / f'{mode}_confusion_matrix{suffix}.csv',
@@ -144,13 +141,3 @@ class ConfusionPlotsHook(PageHookBase):
         atomic_write_image(out_dir / f'{mode}_iou{suffix}.png', chart)
         self._add_image(runner, f'{mode}_confusion_matrix', heatmap)
         self._add_image(runner, f'{mode}_iou', chart)
-
-    @staticmethod
-    def _sum_over_ranks(counts: np.ndarray) -> np.ndarray:
-        """Add the counts of every process (no-op without distribution)."""
-        from mmengine.dist import get_world_size
-        if get_world_size() == 1:
-            return counts
-        import torch
-        tensor = torch.from_numpy(counts.astype(np.int64))
-        all_reduce(tensor, op='sum')

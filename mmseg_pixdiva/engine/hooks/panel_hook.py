@@ -83,7 +83,7 @@ class PanelHook(PageHookBase):
         if pred is None:
             return
         # The GT file at the prediction's size where the sample's own GT
-        # is of another size (as the confusion matrix counts it).
+        # is of another size (as ConfusionMatrixMetric counts it).
         gt = self._gt_classes(sample, pred, meta, None, source)
         if gt is None:
             gt = _label_map(sample.get('gt_sem_seg'))
