@@ -92,15 +92,19 @@ def find_scan(page_path: Path, document: PageDocument,
 def check_scan_size(scan: Path, document: PageDocument,
                     size: Optional[Tuple[int, int]] = None) -> None:
     """Refuse a scan whose ``(W, H)`` differs from the PAGE file's; without
-    ``size``, it is read from the file's header (PIL, no decoding)."""
+    ``size``, it is read from the file's header (no decoding), turned by its
+    EXIF orientation as the decoder turns the page."""
     if size is None:
-        from PIL import Image, UnidentifiedImageError
+        from mmseg_pixdiva.utils.image_header import (PageHeaderError,
+                                                      header_size)
         try:
-            with Image.open(scan) as image:
-                size = image.size
-        except (OSError, UnidentifiedImageError) as error:
+            height, width = header_size(scan, apply_orientation=True)
+        except PageHeaderError as error:
+            # The header reader's message names the file first.
+            detail = str(error).replace(f'{scan}: ', '', 1)
             raise ConverterInputError(
-                f'{scan}: cannot read the scan ({error})') from None
+                f'{scan}: cannot read the scan ({detail})') from None
+        size = (width, height)
     if tuple(size) != (document.width, document.height):
         raise ConverterInputError(
             f'{scan}: scan size {size[0]}x{size[1]} differs from the Page '
