@@ -102,8 +102,9 @@ def main() -> None:
         ('CB55 4872x6496', cb55, [], list(VARIANTS)),
     ]
     if not args.skip_huge:
-        # JPEG and PNG: OpenCV's JPEG decoder needs about twice the decoded
-        # page while it works; its PNG decoder writes rows into the page.
+        # JPEG and PNG: mmcv's LoadImageFromFile would hold the file's
+        # bytes and two decoded pages; LoadScanFromFile (the test pipeline's
+        # loader) decodes either straight into one array.
         for suffix in ('jpg', 'png'):
             if args.only and not any(f'20000x20000 {suffix}'.startswith(name)
                                      for name in args.only):
