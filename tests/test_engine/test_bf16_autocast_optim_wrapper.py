@@ -19,9 +19,12 @@ class TinyNet(nn.Module):
         return self.head(torch.relu(self.conv(x)))
 
 
-def build(model, lr=1e-2):
+def build(model, lr=1e-2, **kwargs):
+    # bfloat16 all the same: the behaviour under test, on any CPU.
+    kwargs.setdefault('bf16_without_cpu_support', True)
     return build_optim_wrapper(model, dict(
-        type='BF16AutocastOptimWrapper', optimizer=dict(type='Adam', lr=lr)))
+        type='BF16AutocastOptimWrapper', optimizer=dict(type='Adam', lr=lr),
+        **kwargs))
 
 
 def test_builds_from_a_config_through_mmseg_registry():
@@ -74,3 +77,41 @@ def test_autocast_follows_the_model_to_the_gpu():
     with wrapper.optim_context(model):
         out = model(torch.randn(1, 3, 8, 8, device='cuda'))
     assert out.dtype == torch.bfloat16
+
+
+@pytest.mark.parametrize('has_instructions', [True, False])
+def test_a_cpu_without_bf16_instructions_trains_in_float32(
+        monkeypatch, has_instructions):
+    """There bfloat16 is about 10x slower: float32, said once in the log."""
+    from mmseg_pixdiva.engine.optimizers import bf16_autocast_optim_wrapper
+    monkeypatch.setattr(bf16_autocast_optim_wrapper,
+                        'cpu_has_bf16_instructions', lambda: has_instructions)
+    logged = []
+    monkeypatch.setattr(bf16_autocast_optim_wrapper, 'print_log',
+                        lambda message, **kwargs: logged.append(message))
+    model = TinyNet()
+    default = build(model, bf16_without_cpu_support=False)
+    insisting = build(model, bf16_without_cpu_support=True)
+    x = torch.randn(1, 3, 8, 8)
+    for _ in range(2):
+        with default.optim_context(model):
+            out = model(x)
+        assert out.dtype == (torch.bfloat16 if has_instructions
+                             else torch.float32)
+        with insisting.optim_context(model):
+            assert model(x).dtype == torch.bfloat16
+    said = [line for line in logged if 'no bfloat16 instructions' in line]
+    assert len(said) == (0 if has_instructions else 1)
+
+
+def test_the_cpu_check_reads_torchs_flags(monkeypatch):
+    from mmseg_pixdiva.engine.optimizers.bf16_autocast_optim_wrapper import \
+        cpu_has_bf16_instructions
+    for avx512_bf16, amx, expected in ((False, False, False),
+                                       (True, False, True),
+                                       (False, True, True)):
+        monkeypatch.setattr(torch.cpu, '_is_avx512_bf16_supported',
+                            lambda value=avx512_bf16: value, raising=False)
+        monkeypatch.setattr(torch.cpu, '_is_amx_tile_supported',
+                            lambda value=amx: value, raising=False)
+        assert cpu_has_bf16_instructions() is expected

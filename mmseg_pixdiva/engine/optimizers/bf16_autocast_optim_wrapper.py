@@ -1,10 +1,28 @@
 """Mixed precision in bfloat16 wherever the model lives, CPUs included."""
+import logging
 from contextlib import contextmanager
 
 import torch
 import torch.nn as nn
+from mmengine.logging import print_log
 from mmengine.optim import OptimWrapper
 from mmseg.registry import OPTIM_WRAPPERS
+
+
+def cpu_has_bf16_instructions() -> bool:
+    """Whether this CPU computes in bfloat16 natively (AVX512-BF16 or AMX).
+
+    Without them oneDNN emulates bfloat16, and a training step is about ten
+    times slower than in float32 (docs/benchmarks.md). torch exposes the
+    check only as private helpers of ``torch.cpu``; where they are missing,
+    the CPU is taken to have the instructions (the wrapper then does what it
+    is told).
+    """
+    checks = [getattr(torch.cpu, name, None) for name in
+              ('_is_avx512_bf16_supported', '_is_amx_tile_supported')]
+    if not all(callable(check) for check in checks):
+        return True
+    return any(check() for check in checks)
 
 
 @OPTIM_WRAPPERS.register_module()
@@ -23,18 +41,49 @@ class BF16AutocastOptimWrapper(OptimWrapper):
     validation and testing (outside the context) run in float32.
     bfloat16 has float32's exponent range, so no loss scaling is needed.
 
+    On a CPU without bfloat16 instructions, where bfloat16 is about ten
+    times *slower* than float32, it trains in float32 and says so once in
+    the log, unless ``bf16_without_cpu_support=True``.
+
     Use it in a config like any optim wrapper::
 
         optim_wrapper = dict(type='BF16AutocastOptimWrapper',
                              optimizer=dict(type='Adam', lr=1e-3))
+
+    Args:
+        bf16_without_cpu_support (bool): Autocast on a CPU that lacks
+            AVX512-BF16 and AMX all the same (e.g. to compare numbers).
+        **kwargs: Those of :class:`~mmengine.optim.OptimWrapper`.
     """
+
+    def __init__(self, *args, bf16_without_cpu_support: bool = False,
+                 **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.bf16_without_cpu_support = bf16_without_cpu_support
+        self._said_float32 = False
+
+    def _autocast_on(self, device_type: str) -> bool:
+        if device_type != 'cpu' or self.bf16_without_cpu_support or \
+                cpu_has_bf16_instructions():
+            return True
+        if not self._said_float32:
+            self._said_float32 = True
+            print_log(
+                'BF16AutocastOptimWrapper: this CPU has no bfloat16 '
+                'instructions (AVX512-BF16 or AMX), where bfloat16 training '
+                'is about 10x slower than float32; training in float32 '
+                '(bf16_without_cpu_support=True autocasts all the same)',
+                logger='current', level=logging.WARNING)
+        return False
 
     @contextmanager
     def optim_context(self, model: nn.Module):
         """The parent's context (gradient accumulation) plus autocast to
-        bfloat16 on the device of ``model``'s first parameter."""
+        bfloat16 on the device of ``model``'s first parameter (on a CPU,
+        if it has bfloat16 instructions or the config insists)."""
         param = next(model.parameters(), None)
         device_type = 'cpu' if param is None else param.device.type
         with super().optim_context(model), \
-                torch.autocast(device_type=device_type, dtype=torch.bfloat16):
+                torch.autocast(device_type=device_type, dtype=torch.bfloat16,
+                               enabled=self._autocast_on(device_type)):
             yield
