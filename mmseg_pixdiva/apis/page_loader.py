@@ -93,8 +93,10 @@ class _PageDataset:
         try:
             results = self.load(start)
         except Exception as error:  # decoders raise many types
-            return LoadedPage(index, None,
-                              f'{page}: cannot read image ({error})')
+            message = str(error)
+            if not message.startswith(f'{page}: '):  # the project's name it
+                message = f'{page}: cannot read image ({message})'
+            return LoadedPage(index, None, message)
         if results is None or results.get('img') is None:
             return LoadedPage(index, None, f'{page}: cannot read image')
         results.pop(ALLOCATE_KEY, None)  # a pipeline without the reader

@@ -462,6 +462,14 @@ def read_scan(path: PathLike,
             image = cv2.imread(path, flags)
         except cv2.error:
             raise ImageInputError(unreadable) from None
+    if (image is None or image.size == 0) and dst is None:
+        # OpenCV 5's imread fails on some files its imdecode reads (a TIFF
+        # turned by 90 degrees by its EXIF orientation, which mmcv's
+        # LoadImageFromFile decodes from the bytes).
+        try:
+            image = cv2.imdecode(np.fromfile(path, np.uint8), flags)
+        except (cv2.error, OSError):
+            image = None
     failed = image is None or image.size == 0 or (
         dst is not None and image is dst
         and np.array_equal(image[-1], sentinel))

@@ -31,6 +31,11 @@ def _scans(folder):
     turned.save(buffer, 'JPEG', exif=exif)
     (folder / 'turned.jpg').write_bytes(buffer.getvalue())
     paths.append(folder / 'turned.jpg')
+    for orientation in (3, 6):
+        # OpenCV 5's imread fails on a TIFF turned by 90 degrees.
+        exif[0x0112] = orientation
+        turned.save(folder / f'turned{orientation}.tif', exif=exif)
+        paths.append(folder / f'turned{orientation}.tif')
     return paths
 
 
@@ -80,5 +85,8 @@ def test_a_truncated_jpeg_is_refused_naming_the_file(tmp_path):
 def test_a_missing_file(tmp_path):
     missing = str(tmp_path / 'missing.jpg')
     assert LoadScanFromFile(ignore_empty=True)(dict(img_path=missing)) is None
+    (tmp_path / 'empty.jpg').write_bytes(b'')
+    assert LoadScanFromFile(ignore_empty=True)(
+        dict(img_path=str(tmp_path / 'empty.jpg'))) is None
     with pytest.raises(ImageInputError, match='missing.jpg: cannot read'):
         LoadScanFromFile()(dict(img_path=missing))

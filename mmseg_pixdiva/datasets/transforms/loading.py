@@ -50,8 +50,9 @@ class LoadScanFromFile(LoadImageFromFile):
         path = results['img_path']
         if not self._reads_scans() or '://' in str(path):
             return super().transform(results)
-        if self.ignore_empty and not os.path.exists(path):
-            return None
+        if self.ignore_empty and (not os.path.exists(path)
+                                  or os.path.getsize(path) == 0):
+            return None  # what mmcv's reader gives for these
         img = read_scan(path, role='image', channel_order='bgr',
                         allocate=allocate)
         if self.to_float32:
