@@ -123,8 +123,13 @@ class PairedBlueChannelDataset(BaseSegDataset):
             raise ValueError(
                 f'{len(class_names)} class names for '
                 f'{len(self.label_values)} label_values {self.label_values}')
+        # The GT decoding rule travels with the classes, so that code
+        # decoding a GT file outside the pipeline (the confusion metric,
+        # the page hooks) gets the classes LoadBlueChannelAnnotations gives.
         metainfo.update(classes=tuple(class_names),
-                        label_values=tuple(self.label_values))
+                        label_values=tuple(self.label_values),
+                        boundary_to_background=bool(boundary_to_background),
+                        background_value=self.background_value)
         if metainfo.get('palette') is None:
             metainfo['palette'] = self.default_palette(self.label_values)
         super().__init__(metainfo=metainfo, data_root=data_root, **kwargs)

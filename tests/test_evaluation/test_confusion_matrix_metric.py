@@ -195,3 +195,56 @@ def test_hook_without_the_metric_logs_the_hint_and_draws_nothing(
     assert "add dict(type='ConfusionMatrixMetric') to test_evaluator" in log
     assert not (Path(runner.work_dir) / 'plots').exists()
     assert not (tmp_path / 'backend' / 'vis_data' / 'vis_image').exists()
+
+
+@pytest.mark.parametrize('boundary_to_background', [True, False])
+def test_the_gt_file_is_decoded_by_the_datasets_boundary_rule(
+        tmp_path, boundary_to_background):
+    """A GT decoded from its file gives the classes gt_sem_seg has: with a
+    DIVA-HisDB dataset, boundary pixels (red bit 7) are background."""
+    import cv2
+
+    from mmseg_pixdiva.core.encoding import decode_gt
+    rgb = np.zeros((4, 4, 3), np.uint8)
+    rgb[..., 2] = 1
+    rgb[:, 2:, 2] = 8
+    rgb[:, 2, 0] = 128  # a boundary column on main text
+    cv2.imwrite(str(tmp_path / 'gt.png'), rgb[..., ::-1])
+    gt = decode_gt(rgb, LABEL_VALUES,
+                   boundary_to_background=boundary_to_background)
+    pred = gt.astype(np.int64)
+    metric = build()
+    metric.dataset_meta.update(boundary_to_background=boundary_to_background,
+                               background_value=1)
+    metric.process({}, [
+        sample(pred, gt),  # gt_sem_seg at the prediction's size
+        sample(pred, gt[:2, :2], seg_map_path=str(tmp_path / 'gt.png')),
+    ])
+    first, second = [
+        metric.compute_metrics([result])[CONFUSION_MATRIX_KEY]
+        for result in metric.results]
+    np.testing.assert_array_equal(first, second)
+    assert second[0, 0] == (12 if boundary_to_background else 8)
+
+
+def test_the_dataset_tells_the_boundary_rule(tmp_path):
+    from mmseg_pixdiva.datasets import HisDBDataset, PairedBlueChannelDataset
+    for split in ('train',):
+        (tmp_path / split / 'data').mkdir(parents=True)
+        (tmp_path / split / 'gt').mkdir(parents=True)
+    import cv2
+    rgb = np.zeros((8, 8, 3), np.uint8)
+    rgb[..., 2] = 1
+    rgb[4:, :, 2] = 8
+    cv2.imwrite(str(tmp_path / 'train' / 'data' / 'p.png'), rgb)
+    cv2.imwrite(str(tmp_path / 'train' / 'gt' / 'p.png'), rgb[..., ::-1])
+    prefix = dict(img_path='train/data', seg_map_path='train/gt')
+    hisdb = HisDBDataset(data_root=str(tmp_path), data_prefix=prefix,
+                         label_values=[1, 8], pipeline=[])
+    plain = PairedBlueChannelDataset(data_root=str(tmp_path),
+                                     data_prefix=prefix, label_values=[1, 8],
+                                     background_value=8, pipeline=[])
+    assert hisdb.metainfo['boundary_to_background'] is True
+    assert hisdb.metainfo['background_value'] == 1
+    assert plain.metainfo['boundary_to_background'] is False
+    assert plain.metainfo['background_value'] == 8

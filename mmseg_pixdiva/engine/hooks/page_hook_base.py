@@ -122,8 +122,14 @@ class PageHookBase(Hook):
         error_map = self.error_map
         if error_map is None:
             error_map = is_bit_flag_encoding(label_values)
+        background_value = metainfo.get('background_value')
+        if label_values is None or background_value not in label_values:
+            background_value = None  # the hook's own label_values: first
         meta = dict(classes=list(classes), palette=palette,
-                    label_values=label_values, error_map=bool(error_map))
+                    label_values=label_values, error_map=bool(error_map),
+                    boundary_to_background=bool(
+                        metainfo.get('boundary_to_background', False)),
+                    background_value=background_value)
         self._meta[mode] = meta
         return meta
 
@@ -185,7 +191,12 @@ class PageHookBase(Hook):
         try:
             check_same_size(pred.shape, gt_rgb.shape, 'GT',
                             source)
-            return decode_gt(gt_rgb, meta['label_values'], filename=source)
+            return decode_gt(
+                gt_rgb, meta['label_values'],
+                boundary_to_background=bool(
+                    meta.get('boundary_to_background', False)),
+                background_value=meta.get('background_value'),
+                filename=source)
         except (PageSizeError, UnknownLabelValueError) as error:
             self._warn(f'{self.log_name}: {error}')
             return None

@@ -121,7 +121,13 @@ class ConfusionMatrixMetric(BaseMetric):
                              f'but the prediction {shape[0]}x{shape[1]}; '
                              'page not counted')
                 return None
-            return decode_gt(rgb, label_values, filename=path)
+            meta = self.dataset_meta or {}
+            return decode_gt(
+                rgb, label_values,
+                boundary_to_background=bool(
+                    meta.get('boundary_to_background', False)),
+                background_value=meta.get('background_value'),
+                filename=path)
         except (OSError, ValueError) as error:
             self._report(f'{error}; page not counted')
             return None
