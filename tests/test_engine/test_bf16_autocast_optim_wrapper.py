@@ -105,8 +105,11 @@ def test_a_cpu_without_bf16_instructions_trains_in_float32(
 
 
 def test_the_cpu_check_reads_torchs_flags(monkeypatch):
+    import platform
+
     from mmseg_pixdiva.engine.optimizers.bf16_autocast_optim_wrapper import \
         cpu_has_bf16_instructions
+    monkeypatch.setattr(platform, 'machine', lambda: 'x86_64')
     for avx512_bf16, amx, expected in ((False, False, False),
                                        (True, False, True),
                                        (False, True, True)):
@@ -115,3 +118,6 @@ def test_the_cpu_check_reads_torchs_flags(monkeypatch):
         monkeypatch.setattr(torch.cpu, '_is_amx_tile_supported',
                             lambda value=amx: value, raising=False)
         assert cpu_has_bf16_instructions() is expected
+    # Not an x86 CPU: its own bfloat16 flags are not known here.
+    monkeypatch.setattr(platform, 'machine', lambda: 'aarch64')
+    assert cpu_has_bf16_instructions() is True

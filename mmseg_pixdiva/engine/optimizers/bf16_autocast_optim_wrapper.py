@@ -10,7 +10,8 @@ from mmseg.registry import OPTIM_WRAPPERS
 
 
 def cpu_has_bf16_instructions() -> bool:
-    """Whether this CPU computes in bfloat16 natively (AVX512-BF16 or AMX).
+    """Whether this CPU computes in bfloat16 natively (AVX512-BF16 or AMX on
+    x86; other CPUs are taken to).
 
     Without them oneDNN emulates bfloat16, and a training step is about ten
     times slower than in float32 (docs/benchmarks.md). torch exposes the
@@ -18,6 +19,10 @@ def cpu_has_bf16_instructions() -> bool:
     the CPU is taken to have the instructions (the wrapper then does what it
     is told).
     """
+    import platform
+    if platform.machine().lower() not in ('x86_64', 'amd64', 'i386',
+                                          'i686'):
+        return True  # the flags below are x86's (Arm has its own BF16)
     checks = [getattr(torch.cpu, name, None) for name in
               ('_is_avx512_bf16_supported', '_is_amx_tile_supported')]
     if not all(callable(check) for check in checks):
