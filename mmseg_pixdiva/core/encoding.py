@@ -297,6 +297,32 @@ def decode_gt(gt_rgb: np.ndarray,
     return classes
 
 
+def decode_gt_as_dataset(gt_rgb: np.ndarray, label_values: Sequence[int],
+                         dataset_meta: dict,
+                         filename: Optional[str] = None) -> np.ndarray:
+    """:func:`decode_gt` by the rule a dataset's metainfo states.
+
+    ``PairedBlueChannelDataset`` (and ``HisDBDataset``) put
+    ``boundary_to_background`` and ``background_value`` in their metainfo,
+    so code that decodes a GT file outside the pipeline (a metric, a hook)
+    gets the classes ``LoadBlueChannelAnnotations`` gives.
+
+    Args:
+        gt_rgb (np.ndarray): ``HxWx3`` uint8 RGB GT.
+        label_values (Sequence[int]): Blue values in class order.
+        dataset_meta (dict): The dataset's metainfo; without the two keys,
+            boundary pixels keep their class and the first class is the
+            background.
+        filename (str, optional): Named in errors.
+    """
+    return decode_gt(
+        gt_rgb, label_values,
+        boundary_to_background=bool(
+            dataset_meta.get('boundary_to_background', False)),
+        background_value=dataset_meta.get('background_value'),
+        filename=filename)
+
+
 def class_to_blue(classes: np.ndarray,
                   label_values: Sequence[int]) -> np.ndarray:
     """Encode class indices as blue values.

@@ -13,7 +13,8 @@ from typing import Dict, Optional, Sequence
 import numpy as np
 from mmengine.hooks import Hook
 
-from mmseg_pixdiva.core.encoding import UnknownLabelValueError, decode_gt
+from mmseg_pixdiva.core.encoding import (UnknownLabelValueError,
+                                         decode_gt_as_dataset)
 from mmseg_pixdiva.utils.image_reader import decode_label_rgb
 from mmseg_pixdiva.visualization import (PageSizeError, check_same_size,
                                          is_bit_flag_encoding,
@@ -191,12 +192,8 @@ class PageHookBase(Hook):
         try:
             check_same_size(pred.shape, gt_rgb.shape, 'GT',
                             source)
-            return decode_gt(
-                gt_rgb, meta['label_values'],
-                boundary_to_background=bool(
-                    meta.get('boundary_to_background', False)),
-                background_value=meta.get('background_value'),
-                filename=source)
+            return decode_gt_as_dataset(gt_rgb, meta['label_values'], meta,
+                                        source)
         except (PageSizeError, UnknownLabelValueError) as error:
             self._warn(f'{self.log_name}: {error}')
             return None

@@ -15,7 +15,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
 from mmseg.registry import METRICS
-from ...core.encoding import IGNORE_INDEX, decode_gt
+from ...core.encoding import IGNORE_INDEX, decode_gt_as_dataset
 from ...utils.image_reader import decode_label_rgb
 from ..confusion import (CONFUSION_MATRIX_KEY, PER_CLASS_IOU_KEY,
                          confusion_matrix, iou_from_confusion)
@@ -121,13 +121,8 @@ class ConfusionMatrixMetric(BaseMetric):
                              f'but the prediction {shape[0]}x{shape[1]}; '
                              'page not counted')
                 return None
-            meta = self.dataset_meta or {}
-            return decode_gt(
-                rgb, label_values,
-                boundary_to_background=bool(
-                    meta.get('boundary_to_background', False)),
-                background_value=meta.get('background_value'),
-                filename=path)
+            return decode_gt_as_dataset(rgb, label_values,
+                                        self.dataset_meta or {}, path)
         except (OSError, ValueError) as error:
             self._report(f'{error}; page not counted')
             return None
