@@ -94,7 +94,7 @@ class _PageDataset:
             results = self.load(start)
         except Exception as error:  # decoders raise many types
             message = str(error)
-            if not message.startswith(f'{page}: '):  # the project's name it
+            if not message.startswith(f'{page}: '):  # ours name the page
                 message = f'{page}: cannot read image ({message})'
             return LoadedPage(index, None, message)
         if results is None or results.get('img') is None:

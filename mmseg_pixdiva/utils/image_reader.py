@@ -45,6 +45,16 @@ MAX_DECODED_PIXELS = 1 << 30
 _REDUCTIONS = (8, 4, 2)
 
 
+def _check_decodable_size(path: str, width: int, height: int) -> None:
+    """Refuse, before decoding, a header claiming more pixels than OpenCV
+    decodes (a corrupt file, not a page)."""
+    if width * height > MAX_DECODED_PIXELS:
+        raise ImageInputError(
+            f'{path}: the header says {width}x{height} (WxH) pixels, more '
+            f'than the {MAX_DECODED_PIXELS} an image may have here; the '
+            'file is corrupt or not a page')
+
+
 class LabelImageError(ImageInputError):
     """A GT or prediction file cannot hold exact class labels (the
     datasets know it as ``InvalidGTError``)."""
@@ -211,11 +221,7 @@ def _sentinel(shape: Tuple[int, ...]) -> np.ndarray:
 def _decode_label_file(path: str, header: ImageHeader,
                        flags: int) -> np.ndarray:
     import cv2  # lazy: keeps the module (and the CLI start) light
-    if header.width * header.height > MAX_DECODED_PIXELS:
-        raise ImageInputError(
-            f'{path}: the header says {header.width}x{header.height} (WxH) '
-            f'pixels, more than the {MAX_DECODED_PIXELS} an image may have '
-            'here; the file is corrupt or not a page')
+    _check_decodable_size(path, header.width, header.height)
     dst = None
     if header.format == 'PNG' and header.bit_depth == 8 and \
             header.colour_type in ('RGB', 'grey') and not header.interlaced:
@@ -370,11 +376,7 @@ def _destination_shape(path: str,
         return None  # the decoder names what is wrong with the file
     if size.orientation not in (None, 1):
         return None
-    if size.height * size.width > MAX_DECODED_PIXELS:
-        raise ImageInputError(
-            f'{path}: the header says {size.width}x{size.height} (WxH) '
-            f'pixels, more than the {MAX_DECODED_PIXELS} an image may have '
-            'here; the file is corrupt or not a page')
+    _check_decodable_size(path, size.width, size.height)
     if size.height == 0 or size.width == 0 or header.format == 'other':
         return None
     return size.height, size.width

@@ -1,4 +1,4 @@
-'''Data transforms.'''
+"""Data transforms."""
 from .loading import LoadBlueChannelAnnotations, LoadScanFromFile
 from .page_crop import LoadPageCrop
 

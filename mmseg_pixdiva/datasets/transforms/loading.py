@@ -63,7 +63,6 @@ class LoadScanFromFile(LoadImageFromFile):
         return results
 
 
-
 @TRANSFORMS.register_module()
 class LoadBlueChannelAnnotations(LoadAnnotations):
     """Load an RGB GT and decode its blue channel to class indices.

@@ -1,6 +1,7 @@
 """Mixed precision in bfloat16 wherever the model lives, CPUs included."""
 import logging
 from contextlib import contextmanager
+from typing import Optional
 
 import torch
 import torch.nn as nn
@@ -65,21 +66,22 @@ class BF16AutocastOptimWrapper(OptimWrapper):
                  **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.bf16_without_cpu_support = bf16_without_cpu_support
-        self._said_float32 = False
+        #: The CPU's answer, asked once (the context opens every step).
+        self._cpu_bf16: Optional[bool] = None
 
     def _autocast_on(self, device_type: str) -> bool:
-        if device_type != 'cpu' or self.bf16_without_cpu_support or \
-                cpu_has_bf16_instructions():
+        if device_type != 'cpu' or self.bf16_without_cpu_support:
             return True
-        if not self._said_float32:
-            self._said_float32 = True
-            print_log(
-                'BF16AutocastOptimWrapper: this CPU has no bfloat16 '
-                'instructions (AVX512-BF16 or AMX), where bfloat16 training '
-                'is about 10x slower than float32; training in float32 '
-                '(bf16_without_cpu_support=True autocasts all the same)',
-                logger='current', level=logging.WARNING)
-        return False
+        if self._cpu_bf16 is None:
+            self._cpu_bf16 = cpu_has_bf16_instructions()
+            if not self._cpu_bf16:
+                print_log(
+                    'BF16AutocastOptimWrapper: this CPU has no bfloat16 '
+                    'instructions (AVX512-BF16 or AMX), where bfloat16 '
+                    'training is about 10x slower than float32; training in '
+                    'float32 (bf16_without_cpu_support=True autocasts all '
+                    'the same)', logger='current', level=logging.WARNING)
+        return self._cpu_bf16
 
     @contextmanager
     def optim_context(self, model: nn.Module):
