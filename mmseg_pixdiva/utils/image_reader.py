@@ -364,7 +364,7 @@ def _destination_shape(path: str,
     or None to let OpenCV make one.
 
     OpenCV returns a decoded image as a new numpy array, copied from its
-    own buffer: twice the page at the peak (2.4 GB for a 20000x20000
+    own buffer: twice the page at the peak (2 x 1.2 GB for a 20000x20000
     map). Given a destination of the right shape, it decodes into it.
     That shape must be known before decoding: from the file's header, for
     a scan that needs no turning (OpenCV does not turn a picture by its
