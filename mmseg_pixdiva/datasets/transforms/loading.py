@@ -27,9 +27,9 @@ class LoadScanFromFile(LoadImageFromFile):
     decodes.
 
     mmcv reads the file's bytes and decodes them into a new array that
-    OpenCV then copies: the file and two pages at the peak (two 1.2 GB pages for a
-    20000x20000 map). Here a local file in colour mode decoded by OpenCV
-    (the defaults) is read by
+    OpenCV then copies: the file and two pages at the peak (two 1.2 GB
+    pages for a 20000x20000 map). Here a local file in colour mode decoded
+    by OpenCV (the defaults) is read by
     :func:`~mmseg_pixdiva.utils.image_reader.read_scan`: straight into its
     final array when the header gives its size, the same pixels and the
     same EXIF turning as mmcv's, BGR as mmcv gives them. A truncated JPEG
