@@ -44,6 +44,8 @@ bench: install
 	$(PY) benchmarks/bench_crop_sampler.py
 	$(PY) benchmarks/bench_max_slide.py
 	$(PY) benchmarks/bench_channels_last_training.py
+	$(PY) benchmarks/gt_value_scan.py
+	$(PY) benchmarks/preflight_check.py
 
 # The real-page recipe (~30 min on 2 CPU cores).
 bench-real: install

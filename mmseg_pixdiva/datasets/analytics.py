@@ -36,6 +36,7 @@ import numpy as np
 from ..utils import cache_location, files_signature, write_cache_text
 from ..utils.errors import InputError
 from ..utils.image_reader import read_scan
+from ..utils.png_rows import NeedsFullDecode, iter_unfiltered_rows
 from ..core.encoding import check_label_values
 from .gt_image import read_gt_rgb
 from .pairing import pair_by_stem
@@ -77,6 +78,15 @@ def read_image_rgb(path: str) -> np.ndarray:
         raise DatasetStatisticsError(str(error)) from None
 
 
+def _opencv_layout(array: np.ndarray) -> np.ndarray:
+    """``array``, copied only if OpenCV cannot take it as it is (rows may
+    lie apart, but each row's pixels must be packed, in forward order)."""
+    packed = array.strides[-1] == array.itemsize and (
+        array.ndim < 3 or array.strides[-2] == array.shape[-1] *
+        array.itemsize) and array.strides[0] > 0
+    return array if packed else np.ascontiguousarray(array)
+
+
 def _histogram(array: np.ndarray, channel: int = 0,
                mask: Optional[np.ndarray] = None) -> np.ndarray:
     """Exact 256-bin histogram (int64) of one channel of a uint8 array."""
@@ -84,7 +94,7 @@ def _histogram(array: np.ndarray, channel: int = 0,
     counts = np.zeros(256, np.int64)
     rows = max(1, _HIST_BLOCK_PIXELS // max(1, array.shape[1]))
     for y in range(0, array.shape[0], rows):
-        block = np.ascontiguousarray(array[y:y + rows])
+        block = _opencv_layout(array[y:y + rows])
         block_mask = None if mask is None else np.ascontiguousarray(
             mask[y:y + rows])
         hist = cv2.calcHist([block], [channel], block_mask, [256], [0, 256])
@@ -130,8 +140,24 @@ def scan_blue_values(gt_paths: Iterable[str]) -> Dict[int, int]:
     """
     counts = np.zeros(256, np.int64)
     for path in gt_paths:
-        counts += _histogram(read_gt_rgb(path), 2)
+        counts += _gt_blue_histogram(path)
     return {int(v): int(counts[v]) for v in np.flatnonzero(counts)}
+
+
+def _gt_blue_histogram(path: str) -> np.ndarray:
+    """256-bin blue histogram of one GT file.
+
+    A plain PNG (the DIVA-HisDB GTs) is counted from its inflated rows,
+    without a decoder (:mod:`~mmseg_pixdiva.utils.png_rows`); any other file
+    is decoded whole, and refused as :func:`read_gt_rgb` refuses it.
+    """
+    counts = np.zeros(256, np.int64)
+    try:
+        for block in iter_unfiltered_rows(path):
+            counts += _histogram(block, block.shape[2] - 1)
+        return counts
+    except (NeedsFullDecode, OSError):
+        return _histogram(read_gt_rgb(path), 2)
 
 
 def mean_std_from_histograms(

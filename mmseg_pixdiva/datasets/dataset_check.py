@@ -5,7 +5,8 @@ validation or test page: after training has run and saved a checkpoint) is
 found here, in seconds: truncated or corrupt image and GT files (from their
 markers), image/GT size mismatches (from the headers), pages smaller than a
 crop that may not be padded, and GT blue values outside the class list
-(each GT decoded once, then cached by :mod:`.gt_values`).
+(each GT read once, then cached by :mod:`.gt_values`; a DIVA-HisDB GT is
+counted from its inflated PNG rows, without a decoder).
 """
 import os.path as osp
 from typing import Optional, Sequence, Tuple

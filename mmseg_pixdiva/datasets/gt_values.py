@@ -1,12 +1,14 @@
 """The blue values of every GT file, each file scanned once, cached.
 
 Checking that the GTs of every split hold only the dataset's classes means
-decoding them. A cache in the data root keeps, per GT file, its size,
-modification time and the pixel count of every blue value it holds, so a
-run only decodes the GTs that are new or changed since the last one, and a
-dataset that was checked before is checked again in well under a second. A
-read-only data root (a shared copy) gets its cache in the user's cache
-folder instead (:func:`~mmseg_pixdiva.utils.atomic.cache_location`).
+reading every pixel of them (a PNG stored without row filters, as the
+DIVA-HisDB GTs, only inflated: :mod:`~mmseg_pixdiva.utils.png_rows`). A
+cache in the data root keeps, per GT file, its size, modification time and
+the pixel count of every blue value it holds, so a run only reads the GTs
+that are new or changed since the last one, and a dataset that was checked
+before is checked again in well under a second. A read-only data root (a
+shared copy) gets its cache in the user's cache folder instead
+(:func:`~mmseg_pixdiva.utils.atomic.cache_location`).
 """
 import json
 import os
@@ -24,7 +26,7 @@ GT_VALUES_CACHE_NAME = 'pixdiva_gt_values.json'
 
 CACHE_VERSION = 1
 
-#: GTs decoded at once when their values are not cached.
+#: GTs scanned at once when their values are not cached.
 SCAN_THREADS = 2
 
 
@@ -81,8 +83,8 @@ def gt_blue_values(gt_paths: Sequence[str],
         else:
             results.append(None)
             todo.append((len(results) - 1, path, key, stat))
-    # OpenCV decodes without the GIL: two threads decode about 1.4 times
-    # as fast on two cores (docs/benchmarks.md).
+    # The inflate and the counting release the GIL: two threads scan about
+    # twice as fast on two cores (docs/benchmarks.md).
     with ThreadPoolExecutor(max(1, min(SCAN_THREADS, len(todo)))) as pool:
         scanned = list(pool.map(lambda item: scan_blue_values([item[1]]),
                                 todo))
