@@ -77,20 +77,44 @@ def load_infer():
     return infer
 
 
-def model_only_seconds(config, checkpoint, pages, device, cfg_options):
-    """Seconds the model spends on ``pages`` (``stream_page`` only)."""
-    import torch
+def page_files(folders):
+    """The page images in ``folders``, sorted."""
+    return sorted(p for folder in folders for p in Path(folder).iterdir()
+                  if p.suffix.lower() in SUFFIXES)
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--config``, ``--checkpoint`` (the demo's by default), ``--device``
+    and ``--cfg-options``."""
+    from mmengine.config import DictAction
+    parser.add_argument('--config',
+                        default=str(REPO / 'configs/demo_synthetic_unet.py'))
+    parser.add_argument('--checkpoint',
+                        default=str(REPO / 'work_dirs/demo/iter_1000.pth'))
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+
+
+def load_model(config, checkpoint, device, cfg_options):
+    """The model as ``tools/infer.py`` builds it ('auto' values resolved),
+    and the loading part of its test pipeline."""
     from mmengine.config import Config
     from mmseg.apis import init_model
 
     from mmseg_pixdiva.apis.page_loader import split_test_pipeline
-    infer = load_infer()
     cfg = Config.fromfile(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    infer.resolve_auto_values(cfg, Path(config), Path(checkpoint))
+    load_infer().resolve_auto_values(cfg, Path(config), Path(checkpoint))
     model = init_model(cfg, checkpoint, device=device)
     load, _ = split_test_pipeline(model.cfg)
+    return model, load
+
+
+def model_only_seconds(config, checkpoint, pages, device, cfg_options):
+    """Seconds the model spends on ``pages`` (``stream_page`` only)."""
+    import torch
+    model, load = load_model(config, checkpoint, device, cfg_options)
     total = 0.0
     with torch.no_grad():
         for page in pages:
@@ -103,30 +127,23 @@ def model_only_seconds(config, checkpoint, pages, device, cfg_options):
 
 
 def main() -> None:
-    from mmengine.config import DictAction
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--pages', nargs='+', required=True,
                         help='folders of page images')
     parser.add_argument('--copies', type=int, default=1,
                         help='list each page this many times (links)')
-    parser.add_argument('--config',
-                        default=str(REPO / 'configs/demo_synthetic_unet.py'))
-    parser.add_argument('--checkpoint',
-                        default=str(REPO / 'work_dirs/demo/iter_1000.pth'))
-    parser.add_argument('--device', default='cpu')
+    add_model_arguments(parser)
     parser.add_argument('--io-workers', type=int, default=1)
     parser.add_argument('--nproc', type=int, default=2,
                         help='processes of the dist run (0: none)')
     parser.add_argument('--modes', default='model,baseline,serial,'
                         'overlapped,dist')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     parser.add_argument('--work-dir',
                         default=str(REPO / 'work_dirs/bench_infer_throughput'))
     parser.add_argument('--json', help='also write the results here')
     args = parser.parse_args()
     work = Path(args.work_dir)
-    sources = sorted(p for folder in args.pages for p in Path(folder).iterdir()
-                     if p.suffix.lower() in SUFFIXES)
+    sources = page_files(args.pages)
     folder = work / 'pages'
     folder.mkdir(parents=True, exist_ok=True)
     pages = []
