@@ -6,11 +6,12 @@ class), and with ``--gt-dir`` also ``<stem>_gt.png`` and the DIVA layout
 evaluator's error map ``<stem>_errors.png``; with ``--image-dir`` and
 ``--overlay`` also ``<stem>_overlay.png``; plus one ``legend.png``.
 
-Every page's GT and scan are found, and every output checked, before the
-first picture is drawn: an output folder that is an input folder, an
-output that is an input, and an existing file that this tool did not
-write (its pictures carry a PNG ``Software`` text) are refused, exit
-status 2. A page that fails while being drawn is named; the others are
+Every page's GT and scan are found and checked from their headers (format,
+size, and that they are no pictures of this tool), and every output
+checked, before the first picture is drawn: an output folder that is an
+input folder, an output that is an input, and an existing file that this
+tool did not write (its pictures carry a PNG ``Software`` text) are
+refused, exit status 2. A page that fails while being drawn is named; the others are
 still written, exit status 1.
 
 Examples::
@@ -37,6 +38,8 @@ from mmseg_pixdiva.core.encoding import (  # noqa: E402
 from mmseg_pixdiva.datasets.pairing import IMAGE_SUFFIXES  # noqa: E402
 from mmseg_pixdiva.evaluation import layout_io as lio  # noqa: E402
 from mmseg_pixdiva.utils.atomic import atomic_write_image  # noqa: E402
+from mmseg_pixdiva.utils.image_header import header_size  # noqa: E402
+from mmseg_pixdiva.utils.image_reader import check_same_shape  # noqa: E402
 from mmseg_pixdiva.utils.errors import (  # noqa: E402
     UsageError, exit_on_input_error, problem_list)
 from mmseg_pixdiva.utils.output_guard import (  # noqa: E402
@@ -86,8 +89,14 @@ def collect_inputs(inputs: Sequence[str]) -> List[Path]:
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            found = sorted(p for p in path.iterdir()
-                           if p.suffix.lower() == '.png' and p.is_file())
+            pngs = [p for p in sorted(path.iterdir())
+                    if p.suffix.lower() == '.png']
+            for png in pngs:
+                if png.is_symlink() and not png.exists():
+                    # A page the user meant to draw: never skipped silently.
+                    raise FileNotFoundError(f'{png}: input file is a broken '
+                                            'or looping symbolic link')
+            found = [p for p in pngs if p.is_file()]
             if not found:
                 raise FileNotFoundError(f'{path}: folder has no .png files')
             files.extend(found)
@@ -196,21 +205,50 @@ def plan_pages(files: Sequence[Path], args: argparse.Namespace,
         raise FileNotFoundError(problem_list(
             f'{len(missing)} page(s) lack a partner (nothing written)',
             missing))
-    # The evaluator's header checks (empty, truncated, lossy or unknown
-    # files), so that bad label files stop the run before any picture.
+    # The evaluator's header checks (empty, truncated, lossy, unknown or
+    # over-large files) and the sizes from the headers, so that bad inputs
+    # stop the run before any picture.
     problems = []
     for plan in plans:
-        for path, role in ((plan.path, 'prediction'), (plan.gt_path, 'GT')):
-            if path is not None:
-                try:
-                    lio.check_label_header(lio.read_image_header(path), role)
-                except lio.LayoutInputError as error:
-                    problems.append(str(error))
+        try:
+            check_page_inputs(plan)
+        except lio.LayoutInputError as error:
+            problems.append(str(error))
     if problems:
         raise lio.LayoutInputError(problem_list(
             f'{len(problems)} file(s) cannot be read (nothing written)',
             problems) if len(problems) > 1 else problems[0])
     return plans
+
+
+def check_page_inputs(plan: PagePlan) -> None:
+    """Check one page's files from their headers (no decoding).
+
+    Raises:
+        LayoutInputError: For a picture of this tool given as input (its
+            colours are not class encodings), a file the evaluator would
+            refuse, or a GT or scan whose size is not the input's.
+    """
+    if is_picture_file(plan.path):
+        raise lio.LayoutInputError(
+            f'{plan.path}: a picture written by tools/visualize.py (class '
+            'colours, not a GT-format encoding); give the predictions or GTs '
+            'themselves')
+    for path, role in ((plan.path, 'prediction'), (plan.gt_path, 'GT')):
+        if path is not None:
+            lio.check_label_header(lio.read_image_header(path), role)
+    shape = header_size(plan.path)
+    if plan.gt_path is not None:
+        check_same_shape(plan.gt_path, header_size(plan.gt_path),
+                         f'the prediction {plan.path}', shape,
+                         'a GT must have the size of its page', 'GT size')
+    if plan.scan_path is not None:
+        # As training and the overlay read it: turned by its EXIF tag.
+        check_same_shape(plan.scan_path,
+                         header_size(plan.scan_path, apply_orientation=True),
+                         f'the prediction {plan.path}', shape,
+                         'the overlay needs the scan of the same page',
+                         'scan size (EXIF orientation applied)')
 
 
 def check_outputs(plans: Sequence[PagePlan], args: argparse.Namespace

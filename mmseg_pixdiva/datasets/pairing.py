@@ -31,10 +31,22 @@ def _list_by_stem(folder: Path, suffixes: Sequence[str], kind: str,
     """Map stem -> file for the files of ``folder`` with ``suffixes``."""
     by_stem: Dict[str, Path] = {}
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-        if entry.name.startswith('.') or not entry.is_file():
-            continue  # hidden files (.DS_Store, partial downloads), folders
+        if entry.name.startswith('.'):
+            continue  # hidden files (.DS_Store, partial downloads)
         path = Path(entry.path)
         suffix = path.suffix.lower()
+        try:
+            is_file = entry.is_file()
+        except OSError:  # a link that loops
+            is_file = False
+        if not is_file:
+            if entry.is_symlink() and not os.path.exists(entry.path) \
+                    and suffix in (*suffixes, *lossy):
+                # A page the user meant to list: skipping it would change
+                # the split without a word.
+                problems.append(f'{path}: {kind} file is a broken or '
+                                'looping symbolic link')
+            continue  # folders
         if suffix in lossy:
             problems.append(
                 f'{path}: {kind} is {suffix[1:].upper()}, a lossy format; '

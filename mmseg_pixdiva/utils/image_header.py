@@ -85,6 +85,15 @@ def _png_has_end(f) -> bool:
     return b'IEND\xaeB`\x82' in f.read()
 
 
+def png_header_size(head: bytes) -> Optional[Tuple[int, int]]:
+    """``(width, height)`` from a PNG's first 24 bytes, or None if ``head``
+    does not start with a PNG signature and IHDR chunk."""
+    if not head.startswith(PNG_SIGNATURE) or len(head) < 24 or \
+            head[12:16] != b'IHDR':
+        return None
+    return struct.unpack('>II', head[16:24])
+
+
 def read_image_header(path: PathLike) -> ImageHeader:
     """Identify an image file from its first bytes (no decoding).
 

@@ -33,8 +33,8 @@ from typing import Callable, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from .image_header import (ImageHeader, ImageInputError,
-                           jpeg_file_is_complete, read_image_header,
-                           read_size_header)
+                           jpeg_file_is_complete, png_header_size,
+                           read_image_header, read_size_header)
 
 PathLike = Union[str, os.PathLike]
 
@@ -45,11 +45,13 @@ MAX_DECODED_PIXELS = 1 << 30
 _REDUCTIONS = (8, 4, 2)
 
 
-def _check_decodable_size(path: str, width: int, height: int) -> None:
+def _check_decodable_size(path: str, width: int, height: int,
+                          error: Optional[type] = None) -> None:
     """Refuse, before decoding, a header claiming more pixels than OpenCV
-    decodes (a corrupt file, not a page)."""
+    decodes (a corrupt file, not a page), with ``error`` (by default
+    :class:`ImageInputError`)."""
     if width * height > MAX_DECODED_PIXELS:
-        raise ImageInputError(
+        raise (error or ImageInputError)(
             f'{path}: the header says {width}x{height} (WxH) pixels, more '
             f'than the {MAX_DECODED_PIXELS} an image may have here; the '
             'file is corrupt or not a page')
@@ -149,12 +151,30 @@ def decode_label_rgb(data: bytes, source: str,
         LabelImageError: As :func:`label_to_rgb`.
     """
     import cv2
-    decoded = cv2.imdecode(np.frombuffer(data, np.uint8),
-                           cv2.IMREAD_UNCHANGED) if data else None
+    decoded = _decode_label(
+        source, data[:24],
+        lambda: cv2.imdecode(np.frombuffer(data, np.uint8),
+                             cv2.IMREAD_UNCHANGED)) if data else None
     if decoded is None:
         raise LabelImageError(f'{source}: cannot read the {role} (missing '
                               'file or not an image)')
     return label_to_rgb(decoded, source)
+
+
+def _decode_label(source: str, head: bytes,
+                  decode: Callable[[], Optional[np.ndarray]]
+                  ) -> Optional[np.ndarray]:
+    """``decode()``, or None where OpenCV fails; a PNG whose header claims
+    more pixels than OpenCV decodes is refused first, by name (OpenCV would
+    raise its own assertion text)."""
+    import cv2
+    size = png_header_size(head)
+    if size is not None:
+        _check_decodable_size(source, *size, error=LabelImageError)
+    try:
+        return decode()
+    except cv2.error:
+        return None
 
 
 def read_label_rgb(path: PathLike, role: str = 'GT') -> np.ndarray:
@@ -168,7 +188,13 @@ def read_label_rgb(path: PathLike, role: str = 'GT') -> np.ndarray:
         LabelImageError: As :func:`label_to_rgb`; a missing file too.
     """
     import cv2
-    decoded = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    try:
+        with open(path, 'rb') as f:
+            head = f.read(24)
+    except OSError:
+        head = b''  # OpenCV fails below, and the message says so
+    decoded = _decode_label(
+        str(path), head, lambda: cv2.imread(str(path), cv2.IMREAD_UNCHANGED))
     if decoded is None:
         raise LabelImageError(f'{path}: cannot read the {role} (missing '
                               'file or not an image)')
@@ -183,8 +209,8 @@ def check_label_header(header: ImageHeader, role: str) -> None:
         role (str): ``'GT'`` or ``'prediction'`` (named in messages).
 
     Raises:
-        ImageInputError: For JPEG, unknown formats, truncated PNGs and
-            sub-byte grey PNGs.
+        ImageInputError: For JPEG, unknown formats, truncated PNGs, PNGs
+            claiming more pixels than OpenCV decodes and sub-byte grey PNGs.
     """
     path = header.path
     if header.format == 'JPEG':
@@ -204,6 +230,7 @@ def check_label_header(header: ImageHeader, role: str) -> None:
         if header.width == 0 or header.height == 0:
             raise ImageInputError(f'{path}: empty image '
                                   f'({header.width}x{header.height})')
+        _check_decodable_size(path, header.width, header.height)
         if header.colour_type in ('grey', 'grey+alpha') \
                 and header.bit_depth < 8:
             raise ImageInputError(

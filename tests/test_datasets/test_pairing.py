@@ -58,3 +58,25 @@ def test_images_only_when_no_gt_dir(tmp_path):
     touch(tmp_path / 'data', 'a.jpg', 'notes.txt')
     assert [s for s, _, g in pair_by_stem(str(tmp_path / 'data'), None)
             if g is None] == ['a']
+
+
+def test_links_that_lead_nowhere_are_named(tmp_path):
+    """A dangling or looping link named like a page is an error, not a page
+    silently left out; a link to a page and a linked folder are fine."""
+    touch(tmp_path / 'data', 'a.jpg', 'b.jpg')
+    touch(tmp_path / 'gt', 'a.png')
+    (tmp_path / 'gt' / 'b.png').symlink_to(tmp_path / 'gone.png')
+    (tmp_path / 'gt' / 'loop.png').symlink_to(tmp_path / 'gt' / 'loop.png')
+    (tmp_path / 'data' / 'sub.png').symlink_to(tmp_path / 'gt')
+    with pytest.raises(PairingError) as info:
+        pair_by_stem(str(tmp_path / 'data'), str(tmp_path / 'gt'))
+    message = str(info.value)
+    assert f'{tmp_path}/gt/b.png: GT file is a broken or looping symbolic ' \
+           'link' in message
+    assert 'gt/loop.png: GT file is a broken' in message
+    assert 'sub.png' not in message
+    (tmp_path / 'gt' / 'b.png').unlink()
+    (tmp_path / 'gt' / 'loop.png').unlink()
+    (tmp_path / 'gt' / 'b.png').symlink_to(tmp_path / 'gt' / 'a.png')
+    assert [s for s, _, _ in pair_by_stem(str(tmp_path / 'data'),
+                                          str(tmp_path / 'gt'))] == ['a', 'b']

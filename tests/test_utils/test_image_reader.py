@@ -118,3 +118,38 @@ def test_a_truncated_scan_is_refused_even_into_an_array(tmp_path):
         read_scan(tmp_path / 'cut.jpg')
     with pytest.raises(ValueError, match="channel_order must be 'rgb' or "):
         read_scan(tmp_path / 'scan.jpg', channel_order='RGB')
+
+
+def _claiming_size(png: bytes, width: int, height: int) -> bytes:
+    """``png`` with its IHDR saying ``width`` x ``height`` (CRC fixed)."""
+    import struct
+    import zlib
+    data = bytearray(png)
+    data[16:24] = struct.pack('>II', width, height)
+    data[29:33] = struct.pack('>I', zlib.crc32(bytes(data[12:29])))
+    return bytes(data)
+
+
+def test_label_headers_beyond_the_decoder_are_refused_by_name(tmp_path):
+    """A corrupt header claiming 200000x200000 pixels: one line naming the
+    file, not OpenCV's assertion text, on every label path."""
+    import cv2
+
+    from mmseg_pixdiva.datasets.analytics import scan_blue_values
+    from mmseg_pixdiva.utils.image_reader import decode_label_rgb
+    png = cv2.imencode('.png', np.full((8, 8, 3), 1, np.uint8))[1].tobytes()
+    path = tmp_path / 'huge.png'
+    path.write_bytes(_claiming_size(png, 200000, 200000))
+    for read in (lambda: read_label_rgb(path),
+                 lambda: decode_label_rgb(path.read_bytes(), str(path)),
+                 lambda: scan_blue_values([str(path)])):
+        with pytest.raises(LabelImageError,
+                           match=r'huge\.png: the header says 200000x200000'):
+            read()
+    # Other formats go through OpenCV, whose failure is named too.
+    bmp = bytearray(cv2.imencode('.bmp', np.zeros((4, 4, 3), np.uint8))[1])
+    bmp[18:26] = (200000).to_bytes(4, 'little') * 2
+    path = tmp_path / 'huge.bmp'
+    path.write_bytes(bytes(bmp))
+    with pytest.raises(LabelImageError, match=r'huge\.bmp: cannot read'):
+        read_label_rgb(path)

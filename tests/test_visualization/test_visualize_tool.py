@@ -97,6 +97,46 @@ def test_bad_inputs_are_named_and_others_still_written(tool, tmp_path,
     assert not (out / 'unknown_pred.png').exists()
 
 
+def test_bad_sizes_links_and_own_pictures_stop_the_run_first(
+        tool, tmp_path, capsys):
+    """Found from the headers before anything is written: exit 2, one line
+    naming the file, no output folder."""
+    import cv2
+    write_pages(tmp_path / 'pred', ['a'], shape=(6, 5))
+    write_pages(tmp_path / 'gt', ['a'], shape=(7, 5))
+    (tmp_path / 'scans').mkdir()
+    cv2.imwrite(str(tmp_path / 'scans' / 'a.jpg'),
+                np.zeros((5, 6, 3), np.uint8))  # turned: W and H swapped
+    out = tmp_path / 'out'
+    common = ['--hisdb', '--out-dir', str(out)]
+    assert tool.main([str(tmp_path / 'pred'), '--gt-dir',
+                      str(tmp_path / 'gt'), *common]) == 2
+    err = capsys.readouterr().err
+    assert err == (f'error: {tmp_path}/gt/a.png: GT size 5x7 differs from '
+                   f'the prediction {tmp_path}/pred/a.png (5x6, WxH); a GT '
+                   'must have the size of its page\n')
+    assert tool.main([str(tmp_path / 'pred'), '--image-dir',
+                      str(tmp_path / 'scans'), '--overlay', *common]) == 2
+    assert 'scans/a.jpg: scan size (EXIF orientation applied) 6x5 ' \
+        'differs from the prediction' in capsys.readouterr().err
+    assert not out.exists()
+    # Pictures of an earlier run are colours, not class encodings.
+    assert tool.main([str(tmp_path / 'pred'), *common]) == 0
+    capsys.readouterr()
+    assert tool.main([str(out / 'a_pred.png'), '--hisdb', '--out-dir',
+                      str(tmp_path / 'again')]) == 2
+    assert 'a_pred.png: a picture written by tools/visualize.py' in \
+        capsys.readouterr().err
+    # A link that leads nowhere is a page the user meant: named.
+    (tmp_path / 'pred' / 'b.png').symlink_to(tmp_path / 'gone.png')
+    assert tool.main([str(tmp_path / 'pred'), '--hisdb', '--out-dir',
+                      str(tmp_path / 'linked')]) == 2
+    assert 'pred/b.png: input file is a broken or looping symbolic link' \
+        in capsys.readouterr().err
+    assert not (tmp_path / 'again').exists()
+    assert not (tmp_path / 'linked').exists()
+
+
 def test_missing_gt_and_bad_arguments(tool, tmp_path, capsys):
     write_pages(tmp_path / 'pred', ['lonely'])
     (tmp_path / 'gt').mkdir()
