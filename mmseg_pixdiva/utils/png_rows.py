@@ -58,7 +58,7 @@ def _plain_layout(data: bytes) -> Tuple[int, int, int, List[memoryview]]:
     if not data.startswith(PNG_SIGNATURE):
         raise NeedsFullDecode('not a PNG')
     view = memoryview(data)
-    pos, header, idat = len(PNG_SIGNATURE), None, []
+    pos, header, idat, previous = len(PNG_SIGNATURE), None, [], b''
     while True:
         if pos + 12 > len(data):
             raise NeedsFullDecode('cut short')
@@ -73,12 +73,14 @@ def _plain_layout(data: bytes) -> Tuple[int, int, int, List[memoryview]]:
         if kind == b'IHDR':
             header = struct.unpack('>IIBBBBB', payload)
         elif kind == b'IDAT':
+            if idat and previous != b'IDAT':
+                raise NeedsFullDecode('IDAT chunks not consecutive')
             idat.append(payload)
         elif kind == b'IEND':
             break
         elif kind not in _INERT_CHUNKS:
             raise NeedsFullDecode(f'{kind!r} chunk')
-        pos = end + 4
+        pos, previous = end + 4, kind
     if header is None or not idat:
         raise NeedsFullDecode('no IHDR or IDAT')
     width, height, depth, colour, compression, filtering, interlace = header
@@ -99,9 +101,8 @@ def iter_unfiltered_rows(path: Union[str, os.PathLike],
             row).
 
     Yields:
-        np.ndarray: ``(rows, W, C)`` uint8 views, top to bottom; ``C`` is 3
-        (RGB order) or 1 (grey). A view is valid until the next one is
-        asked for.
+        np.ndarray: ``(rows, W, C)`` uint8 read-only views, top to bottom;
+        ``C`` is 3 (RGB order) or 1 (grey).
 
     Raises:
         NeedsFullDecode: Before the first block, or after any of them (a

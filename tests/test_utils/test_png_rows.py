@@ -82,6 +82,14 @@ def _bad_idat_crc(png: bytes) -> bytes:
     return png[:-13] + bytes([png[-13] ^ 0xFF]) + png[-12:]
 
 
+def _text_between_idats(png: bytes) -> bytes:
+    """``png`` (two IDAT chunks, then IEND) with a tEXt chunk between
+    its IDATs, which the PNG format does not allow."""
+    from mmseg_pixdiva.utils.png_text import text_chunk
+    first = 33 + 12 + struct.unpack('>I', png[33:37])[0]
+    return png[:first] + text_chunk('Comment', 'x') + png[first:]
+
+
 def _needs_full_decode(path):
     with pytest.raises(NeedsFullDecode):
         for _ in iter_unfiltered_rows(path, block_pixels=23 * 5):
@@ -91,7 +99,8 @@ def _needs_full_decode(path):
 @pytest.mark.parametrize('case', [
     'filtered first row', 'filtered last row', 'transparency chunk',
     'gamma chunk', 'bad IDAT CRC', 'short stream', 'stream runs on',
-    'data after the stream', '16-bit', 'interlaced', 'no IEND', 'JPEG'])
+    'data after the stream', '16-bit', 'interlaced', 'no IEND', 'JPEG',
+    'text between the data chunks'])
 def test_anything_not_plain_goes_to_the_decoder(tmp_path, case):
     page = _page()
     raw = b''.join(b'\0' + row.tobytes() for row in page.reshape(37, -1))
@@ -111,6 +120,8 @@ def test_anything_not_plain_goes_to_the_decoder(tmp_path, case):
         'interlaced': lambda: _png(page, interlace=1),
         'no IEND': lambda: _png(page)[:-12],
         'JPEG': lambda: cv2.imencode('.jpg', page)[1].tobytes(),
+        'text between the data chunks': lambda: _text_between_idats(
+            _png(page)),
     }[case]()
     path = tmp_path / 'odd.png'
     path.write_bytes(png)
