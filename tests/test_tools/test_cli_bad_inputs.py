@@ -14,10 +14,8 @@ import numpy as np
 import pytest
 from tool_loader import load_tool
 
-from mmseg_pixdiva.datasets.analytics import DEFAULT_CACHE_NAME
 from mmseg_pixdiva.core.encoding import classes_to_gt_rgb
-from mmseg_pixdiva.datasets.gt_values import GT_VALUES_CACHE_NAME
-from mmseg_pixdiva.datasets.paired_blue_channel import LABEL_CACHE_NAME
+from mmseg_pixdiva.datasets import data_root
 from mmseg_pixdiva.evaluation.layout_cli import main as evaluate_main
 from mmseg_pixdiva.utils.atomic import atomic_write_image
 
@@ -98,8 +96,8 @@ def analyze_row(tree, case, out):
     argv = [tree['root'], '--hisdb', '--no-cache', '--out', out / 'stats.json']
     if case == 'missing':
         return [tree['root'] / 'nope'] + argv[1:], tree['root'] / 'nope'
-    if case == 'output_is_input':
-        target = tree['root'] / 'train' / 'gt' / 'p.png'
+    if case == 'output_is_input':  # a GT of another split than train's
+        target = tree['root'] / 'val' / 'gt' / 'p.png'
         return argv[:-1] + [target], target
     gt = tree['root'] / 'train' / 'gt' / 'p.png'
     spoil(gt, case)
@@ -166,8 +164,7 @@ def in_subprocess(tool: str):
 
 #: Caches the dataset code keeps in the data root (what it learnt from the
 #: files that are fine); not outputs, and no input is replaced by them.
-DATA_ROOT_CACHES = (GT_VALUES_CACHE_NAME, LABEL_CACHE_NAME,
-                    DEFAULT_CACHE_NAME)
+DATA_ROOT_CACHES = tuple(name for name, _ in data_root.DATA_ROOT_CACHES)
 
 
 def snapshot(root: Path) -> dict:
