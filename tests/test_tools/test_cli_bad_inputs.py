@@ -107,7 +107,7 @@ def analyze_row(tree, case, out):
 def synthetic_row(tree, case, out):
     if case == 'missing':  # a root below a file
         return [tree['ckpt'] / 'root', '--no-progress'], tree['ckpt']
-    if case == 'output_is_input':  # a user's scan in a split folder
+    if case == 'output_is_input':  # a user's scan under a page's name
         return [tree['root'], '--train', '1', '--val', '1', '--test', '1',
                 '--overwrite', '--no-progress'], tree['scan']
     return None
@@ -191,13 +191,15 @@ def test_bad_input(tool, case, tmp_path, capsys):
         pytest.skip(f'{tool} has no {case} input')
     argv, named = made
     if tool == 'make_synthetic_hisdb' and case == 'output_is_input':
-        # A synthetic dataset, then a scan of the user's own beside it.
+        # A synthetic dataset, then a scan of the user's own put in place
+        # of one of its pages.
         assert run_tool(load(), [tree['root'] / 'synthetic', '--train', '1',
                                  '--val', '0', '--test', '0', '--height',
                                  '48', '--width', '40',
                                  '--no-progress']) == 0
         argv[0] = tree['root'] / 'synthetic'
-        named = tree['root'] / 'synthetic' / 'train' / 'data' / 'mine.jpg'
+        named = tree['root'] / 'synthetic' / 'train' / 'data' / \
+            'train_000.jpg'
         named.write_bytes(tree['scan'].read_bytes())
         capsys.readouterr()
     before = snapshot(tree['root'])
