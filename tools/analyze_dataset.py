@@ -11,12 +11,29 @@ Mean/std are over all training pixels in 0..255; class weights are
 DeepDIVA's ``(1/n_c) / sum_k(1/n_k)``. The JSON is cached in DATA_ROOT
 (``pixdiva_statistics.json``) unless ``--no-cache``; ``--out`` writes the
 statistics to another file as well.
+
+Before any work the tool refuses an ``--out`` that is a file of the data
+root (a scan or GT of any split, the synthetic manifest, a cache), that
+lies in a split's ``data`` or ``gt`` folder, or that exists and is not its
+own earlier output; and a file under the cache's name that is no
+statistics cache.
 """
 import argparse
 import json
 import sys
 from pathlib import Path
 from typing import List, Optional
+
+# Runnable as `python tools/analyze_dataset.py` from a checkout.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from mmseg_pixdiva.utils.errors import exit_on_input_error  # noqa: E402
+
+#: The tool's name in its messages, and its mark on every ``--out`` JSON
+#: (under :data:`OWN_OUTPUT_KEY`): an existing file that carries it is an
+#: earlier output, which a new run may replace; any other is refused.
+TOOL = 'tools/analyze_dataset.py'
+OWN_OUTPUT_KEY = 'written_by'
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -94,24 +111,67 @@ def refuse_hisdb_gts(data_root: str, split: str, use_cache: bool) -> None:
                            if use_cache else None)
 
 
+def is_own_output(path: Path) -> bool:
+    """Whether ``path`` is an earlier ``--out`` of this tool: a JSON object
+    holding ``OWN_OUTPUT_KEY: TOOL``."""
+    try:
+        with open(path, encoding='utf-8') as f:
+            record = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and record.get(OWN_OUTPUT_KEY) == TOOL
+
+
+def refuse_out(data_root: str, split: str, out: str) -> None:
+    """Refuse an ``--out`` that would replace a file of the data root or
+    of the user's, or add a file to a split folder.
+
+    Raises:
+        OutputIsInputError: Naming ``out`` and the file or folder.
+    """
+    from mmseg_pixdiva.datasets.data_root import (data_root_files,
+                                                  split_folders)
+    from mmseg_pixdiva.utils.output_guard import (OutputIsInputError,
+                                                  refuse_foreign_files,
+                                                  refuse_inputs, same_file)
+    refuse_inputs([out], data_root_files(data_root, [split]))
+    for name, folder in split_folders(data_root, [split]):
+        if same_file(Path(out).parent, folder):
+            raise OutputIsInputError(
+                f'{out}: refusing to write there: it lies in the {name} '
+                f'folder {folder}, where every later run would read it as '
+                'a page; choose another output')
+    refuse_foreign_files([out], is_own_output, TOOL)
+
+
+def refuse_foreign_cache(data_root: str) -> None:
+    """Refuse a file under the statistics cache's name that is no cache
+    (the run would replace it with one).
+
+    Raises:
+        OutputIsInputError: Naming the file.
+    """
+    from mmseg_pixdiva.datasets.analytics import (is_statistics_cache,
+                                                  statistics_cache_path)
+    from mmseg_pixdiva.utils.output_guard import OutputIsInputError
+    cache = Path(statistics_cache_path(data_root))
+    if cache.exists() and not is_statistics_cache(str(cache)):
+        raise OutputIsInputError(
+            f'{cache}: refusing to replace it with the statistics cache: it '
+            'is no statistics cache; move it away or pass --no-cache')
+
+
+@exit_on_input_error
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     from mmseg_pixdiva.datasets.analytics import (DEFAULT_CACHE_NAME,
                                                   DatasetStatisticsError,
                                                   load_or_compute_statistics)
     from mmseg_pixdiva.utils.atomic import atomic_write_text
-    from mmseg_pixdiva.utils.output_guard import (OutputIsInputError,
-                                                  refuse_inputs)
     if args.out:
-        split = Path(args.data_root) / args.split
-        inputs = [(f'{args.split} {sub} file', path)
-                  for sub in ('data', 'gt') if (split / sub).is_dir()
-                  for path in sorted((split / sub).iterdir())]
-        try:
-            refuse_inputs([args.out], inputs)
-        except OutputIsInputError as error:
-            print(f'error: {error}', file=sys.stderr)
-            return 2
+        refuse_out(args.data_root, args.split, args.out)
+    if not args.no_cache:
+        refuse_foreign_cache(args.data_root)
     try:
         stats = load_or_compute_statistics(
             args.data_root,
@@ -135,7 +195,8 @@ def main(argv: Optional[List[str]] = None) -> int:
               f'{" (read from the cache)" if stats["cached"] else ""}')
     if args.out:
         try:
-            atomic_write_text(args.out, json.dumps(stats, indent=1))
+            atomic_write_text(args.out, json.dumps(
+                {OWN_OUTPUT_KEY: TOOL, **stats}, indent=1))
         except OSError as error:
             print(f'error: {args.out}: cannot write the statistics ({error})',
                   file=sys.stderr)

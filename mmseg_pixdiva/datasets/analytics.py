@@ -388,7 +388,7 @@ def load_or_compute_statistics(
         int(background_value),
         images=files_signature([p[0] for p in pairs], data_root),
         gts=files_signature([p[1] for p in pairs], data_root))
-    cache_path = str(cache_location(osp.join(data_root, cache_name)))
+    cache_path = statistics_cache_path(data_root, cache_name)
     entries = _read_cache(cache_path) if use_cache else []
     for entry in entries:
         if entry.get('source') == source:
@@ -407,6 +407,14 @@ def load_or_compute_statistics(
     return dict(statistics, cached=False)
 
 
+def statistics_cache_path(data_root: str,
+                          cache_name: str = DEFAULT_CACHE_NAME) -> str:
+    """Where :func:`load_or_compute_statistics` reads and writes the cache
+    of ``data_root``: in it, or in the user's cache folder for a read-only
+    one (:func:`~mmseg_pixdiva.utils.atomic.cache_location`)."""
+    return str(cache_location(osp.join(data_root, cache_name)))
+
+
 def _read_cache(path: str) -> List[dict]:
     if not osp.isfile(path):
         return []
@@ -420,6 +428,22 @@ def _read_cache(path: str) -> List[dict]:
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         warnings.warn(f'{path}: unreadable statistics cache; recomputing')
         return []
+
+
+def is_statistics_cache(path: str) -> bool:
+    """Whether the file ``path`` is a statistics cache (of any version).
+
+    What :func:`_write_cache` writes: a JSON object with ``version`` and
+    ``entries``. A tool checks the cache's name with it before any work, so
+    that a file of the user's under that name is not replaced.
+    """
+    try:
+        with open(path, encoding='utf-8') as f:
+            cache = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return isinstance(cache, dict) and 'version' in cache and \
+        isinstance(cache.get('entries'), list)
 
 
 def _write_cache(path: str, entries: List[dict]) -> None:

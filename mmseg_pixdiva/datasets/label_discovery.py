@@ -17,6 +17,11 @@ from .gt_values import GT_VALUES_CACHE_NAME, gt_blue_values
 
 CACHE_VERSION = 1
 
+#: Name of the class-list cache written in the data root (here, not beside
+#: the registered dataset that uses it, so that the tools learn it without
+#: importing mmseg).
+LABEL_CACHE_NAME = 'pixdiva_label_values.json'
+
 
 def discover_label_values(gt_paths: Sequence[str],
                           cache_file: Optional[str] = None) -> List[int]:

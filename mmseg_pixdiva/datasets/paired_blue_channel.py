@@ -7,13 +7,10 @@ from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
 from ..core.encoding import check_label_values, distinct_palette
-from .label_discovery import discover_label_values
+from .label_discovery import LABEL_CACHE_NAME, discover_label_values
 from .pairing import (GT_SUFFIXES, IMAGE_SUFFIXES, PairingError,
                       pair_by_stem, select_pages)
 from .crop_protocol import PAGE_CROP_KEY
-
-#: Name of the class-list cache written in the data root.
-LABEL_CACHE_NAME = 'pixdiva_label_values.json'
 
 
 @DATASETS.register_module()

@@ -39,7 +39,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 import cv2
 import numpy as np
 
-from ..utils.atomic import atomic_write_image, atomic_write_text
+from ..utils.atomic import (atomic_write_bytes, atomic_write_text,
+                             encode_image)
+from ..utils.file_signature import content_signature, has_content
 from ..core.encoding import BOUNDARY_RED_BIT, HISDB_BACKGROUND
 
 #: DIVA-HisDB blue-channel bits.
@@ -753,20 +755,6 @@ def _available_memory() -> Optional[int]:
     return None
 
 
-def _manifest_files(root: Path, manifest: Optional[dict]) -> List[Path]:
-    """The images and GTs a dataset's manifest says were written (none for
-    a missing or unreadable manifest)."""
-    try:
-        params = manifest['params']
-        return [path for split in SPLITS
-                for _, *paths in _dataset_files(
-                    root, split, int(params['counts'][split]),
-                    params['image_suffix'])
-                for path in paths]
-    except (TypeError, KeyError, ValueError):
-        return []
-
-
 def _listing(folder: Path) -> List[Path]:
     """Files of ``folder`` that a dataset would read (hidden ones, such as
     the temporaries of an interrupted atomic write, are not)."""
@@ -776,14 +764,90 @@ def _listing(folder: Path) -> List[Path]:
 
 
 def _read_manifest(root: Path) -> Optional[dict]:
+    """The manifest in ``root``; None where there is none, or none that
+    can be read as one."""
     path = root / MANIFEST_NAME
     if not path.is_file():
         return None
     try:
         with open(path, encoding='utf-8') as f:
-            return json.load(f)
+            manifest = json.load(f)
     except (OSError, ValueError):
         return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def _manifest_key(root: Path, path: Path) -> str:
+    """How the manifest names a file: its path below ``root``, with
+    ``/``."""
+    return path.relative_to(root).as_posix()
+
+
+def _listed_files(manifest: Optional[dict]) -> Optional[Dict[str, dict]]:
+    """The files a manifest lists (key -> :func:`content_signature`):
+    none without a manifest, None for a manifest of an older version,
+    which recorded only its parameters."""
+    if manifest is None:
+        return {}
+    listed = manifest.get('files')
+    return listed if isinstance(listed, dict) else None
+
+
+def _refuse_unlisted(root: Path, listed: Optional[Dict[str, dict]],
+                     paths: Sequence[Path], doing: str) -> None:
+    """Refuse to delete or replace any of ``paths`` unless the manifest
+    lists it with its present content.
+
+    Args:
+        root: Dataset root.
+        listed: :func:`_listed_files` of its manifest.
+        paths: The existing files the run would delete or replace.
+        doing: What the run would do to them, for the message.
+
+    Raises:
+        FileExistsError: Naming the manifest of an older version (it lists
+            no files, so none can be told from the user's), or the files
+            that are not the generator's (a file of the user's, even under
+            a page's name, or a page changed since): the first three and a
+            count.
+    """
+    if listed is None:
+        raise FileExistsError(
+            f'{root / MANIFEST_NAME}: written by an older version of the '
+            'generator, which did not record the files it wrote, so its '
+            'pages cannot be told from files of yours; move your files '
+            f'away, delete {root} and run again')
+    unlisted = [path for path in paths if not has_content(
+        str(path), listed.get(_manifest_key(root, path)))]
+    if unlisted:
+        shown = ', '.join(str(p) for p in unlisted[:3])
+        more = f' and {len(unlisted) - 3} more' if len(unlisted) > 3 else ''
+        raise FileExistsError(
+            f'{root}: the run {doing} only the pages its manifest lists with '
+            f'their content, but its split folders also hold '
+            f'{len(unlisted)} other file(s) ({shown}{more}); nothing was '
+            'changed: move them away')
+
+
+def _write_manifest(root: Path, params: dict, files: Dict[str, dict],
+                    complete: bool) -> None:
+    """Record the parameters and every file written (``files``: manifest
+    key -> :func:`content_signature`)."""
+    atomic_write_text(root / MANIFEST_NAME, json.dumps(
+        dict(params=params, complete=complete, files=files), indent=1))
+
+
+def _write_page(root: Path, params: dict, files: Dict[str, dict],
+                page: Dict[Path, np.ndarray]) -> None:
+    """Encode one page's files, list them in the manifest, then write
+    them: a run stopped between the two leaves no file the manifest does
+    not list (a listed file that is missing is only written again)."""
+    encoded = {path: encode_image(path, rgb) for path, rgb in page.items()}
+    for path, data in encoded.items():
+        files[_manifest_key(root, path)] = content_signature(data)
+    _write_manifest(root, params, files, complete=False)
+    for path, data in encoded.items():
+        atomic_write_bytes(path, data)
 
 
 def write_synthetic_dataset(root: Union[str, os.PathLike],
@@ -803,13 +867,17 @@ def write_synthetic_dataset(root: Union[str, os.PathLike],
     ``<root>/{train,val,test}/{data,gt}/<stem>.jpg|.png``: the image (JPEG
     like the real scans, or PNG) and its GT (PNG, lossless). Every file is
     written atomically. A manifest (``synthetic_manifest.json``) records the
-    parameters: calling again with the same parameters finishes an
-    interrupted run and otherwise leaves the files alone; a folder holding
-    anything else (another dataset, other parameters) is refused unless
-    ``overwrite=True``, which first deletes the images/GTs the earlier
-    synthetic dataset's manifest lists, so no stale page survives. Files
-    it did not write are never deleted: if any lie in a split folder
-    (where they would become pages), the run is refused even so.
+    parameters and every file written, with its size and SHA-256 (listed
+    before the file is written): calling again with the same parameters
+    finishes an interrupted run and otherwise leaves the files alone; a
+    folder holding anything else (another dataset, other parameters) is
+    refused unless ``overwrite=True``, which first deletes the images/GTs
+    of the earlier synthetic dataset, so no stale page survives.
+
+    Only a file the manifest lists with its present content is deleted or
+    replaced: any other file in a split folder (where it would become a
+    page), also one under a page's name, stops the run before anything is
+    changed, as does a manifest of an older version, which lists no files.
 
     Args:
         root: Dataset root.
@@ -827,7 +895,8 @@ def write_synthetic_dataset(root: Union[str, os.PathLike],
 
     Raises:
         FileExistsError: ``root`` holds other files and ``overwrite`` is
-            False, or ``root`` is a file.
+            False; a file the run would delete or replace is not listed
+            in the manifest with its content; ``root`` is a file.
         ValueError: A parameter is invalid (checked before anything is
             written).
     """
@@ -857,54 +926,50 @@ def write_synthetic_dataset(root: Union[str, os.PathLike],
     existing = _read_manifest(root)
     same = existing is not None and existing.get('params') == params
     non_empty = root.is_dir() and any(root.iterdir())
-    if non_empty and not same:
-        if not overwrite:
-            what = ('a synthetic dataset with other parameters '
-                    f'({existing.get("params")})' if existing else
-                    'files that are not this synthetic dataset')
-            raise FileExistsError(
-                f'{root} already holds {what}; choose an empty folder or '
-                'pass overwrite=True (--overwrite) to replace it')
-        # Only what the earlier generator run wrote (its manifest says
-        # which) is deleted; a file of the user's in a split folder would
-        # become a page of the new dataset, so it stops the run instead.
-        earlier = set(_manifest_files(root, existing))
-        foreign = [path for split in SPLITS for sub in ('data', 'gt')
-                   for path in _listing(root / split / sub)
-                   if path not in earlier]
-        if foreign:
-            shown = ', '.join(str(p) for p in foreign[:3])
-            more = f' and {len(foreign) - 3} more' if len(foreign) > 3 else ''
-            raise FileExistsError(
-                f'{root}: --overwrite deletes only the pages of the earlier '
-                f'synthetic dataset, but its split folders also hold '
-                f'{len(foreign)} other file(s) ({shown}{more}) that would '
-                'mix with the new pages; move them away')
-        for path in sorted(earlier):
-            path.unlink(missing_ok=True)
-        (root / MANIFEST_NAME).unlink(missing_ok=True)
-
+    if non_empty and not same and not overwrite:
+        what = ('a synthetic dataset with other parameters '
+                f'({existing.get("params")})' if existing else
+                'files that are not this synthetic dataset')
+        raise FileExistsError(
+            f'{root} already holds {what}; choose an empty folder or '
+            'pass overwrite=True (--overwrite) to replace it')
+    stems = {split: [stem for stem, _, _ in files[split]]
+             for split in SPLITS}
     todo = [(split, stem, img, gt) for split in SPLITS
             for stem, img, gt in files[split]
             if not (same and img.is_file() and gt.is_file())]
-    if todo:
-        atomic_write_text(root / MANIFEST_NAME,
-                          json.dumps(dict(params=params, complete=False),
-                                     indent=1))
+    listed = _listed_files(existing)
+    if non_empty and not same:
+        # Only files whose content is what the earlier run wrote are
+        # deleted (a name proves nothing: a file of the user's may bear a
+        # page's); any other file in a split folder would become a page of
+        # the new dataset, so it stops the run instead.
+        earlier = [path for split in SPLITS for sub in ('data', 'gt')
+                   for path in _listing(root / split / sub)]
+        _refuse_unlisted(root, listed, earlier, 'deletes')
+        for path in earlier:
+            path.unlink()
+        (root / MANIFEST_NAME).unlink(missing_ok=True)
+        listed = {}
+    elif todo:
+        # Completing a dataset: a page's file that is there already is
+        # replaced only if it is the generator's.
+        _refuse_unlisted(root, listed, [
+            path for _, _, img, gt in todo for path in (img, gt)
+            if path.exists()], 'replaces')
+    else:
+        return stems
+    _write_manifest(root, params, listed, complete=False)
     bar = None
-    if progress and todo:
+    if progress:
         from mmengine.utils import ProgressBar
         bar = ProgressBar(len(todo))
     for split, stem, img_path, gt_path in todo:
         index = int(stem.rsplit('_', 1)[1])
         image, gt = make_synthetic_page(
             page_seed(seed, split, index), *sizes[split])
-        atomic_write_image(gt_path, gt)
-        atomic_write_image(img_path, image)
+        _write_page(root, params, listed, {gt_path: gt, img_path: image})
         if bar is not None:
             bar.update()
-    if todo:
-        atomic_write_text(root / MANIFEST_NAME,
-                          json.dumps(dict(params=params, complete=True),
-                                     indent=1))
-    return {split: [stem for stem, _, _ in files[split]] for split in SPLITS}
+    _write_manifest(root, params, listed, complete=True)
+    return stems

@@ -156,12 +156,28 @@ def atomic_write_image(path: PathLike, rgb: np.ndarray,
 
     Args:
         path: Final file name; ``.png`` is lossless.
+        rgb, compression, software: See :func:`encode_image`.
+    """
+    atomic_write_bytes(path, encode_image(path, rgb, compression, software))
+
+
+def encode_image(path: PathLike, rgb: np.ndarray, compression: int = 3,
+                 software: Optional[str] = None) -> bytes:
+    """The bytes of an RGB (or grey) uint8 image in the format the suffix
+    of ``path`` names, as :func:`atomic_write_image` writes them.
+
+    Args:
+        path: File name; only its suffix is used (``.png`` is lossless,
+            none means PNG).
         rgb (np.ndarray): ``HxWx3`` RGB or ``HxW`` grey, uint8.
         compression (int): PNG compression level (0-9); 3 is a good
             speed/size balance for label images.
         software (str, optional): PNG only: recorded as the file's
             ``Software`` text, so that the tool can recognise its own
             output later (:mod:`.png_text`).
+
+    Returns:
+        bytes: The encoded file.
     """
     import cv2  # local: keeps `import mmseg_pixdiva.utils` light
     image = rgb[..., ::-1] if rgb.ndim == 3 else rgb  # OpenCV wants BGR
@@ -174,4 +190,4 @@ def atomic_write_image(path: PathLike, rgb: np.ndarray,
     data = encoded.tobytes()
     if software is not None and suffix == '.png':
         data = with_text(data, 'Software', software)
-    atomic_write_bytes(path, data)
+    return data

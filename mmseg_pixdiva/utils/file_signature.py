@@ -1,5 +1,5 @@
 """What a cache or a run was computed from: file names, sizes and mtimes,
-or a file's content hash."""
+or a file's content hash; and what a file was written with."""
 import hashlib
 import os
 import os.path as osp
@@ -38,3 +38,31 @@ def file_sha256(path: str) -> str:
         for block in iter(lambda: f.read(1 << 20), b''):
             digest.update(block)
     return digest.hexdigest()
+
+
+def content_signature(data: bytes) -> dict:
+    """``{'size': bytes, 'sha256': hex}`` of content about to be written.
+
+    Recorded by a writer that must later tell its own files from others
+    under the same names (:func:`has_content`); unlike
+    :func:`files_signature`, a copy or a touch keeps it.
+    """
+    return dict(size=len(data), sha256=hashlib.sha256(data).hexdigest())
+
+
+def has_content(path: str, signature: dict) -> bool:
+    """Whether the file ``path`` holds the content ``signature``
+    (:func:`content_signature`) describes.
+
+    The sizes are compared first, so that most other files are told apart
+    without being read. A missing file or a malformed signature gives
+    False.
+    """
+    if not isinstance(signature, dict):
+        return False
+    try:
+        if os.path.getsize(path) != signature.get('size'):
+            return False
+        return file_sha256(path) == signature.get('sha256')
+    except OSError:
+        return False

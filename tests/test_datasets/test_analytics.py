@@ -267,10 +267,16 @@ def test_read_only_data_root_falls_back(tiny_root, monkeypatch):
                                    progress=False)
 
 
-def test_analyze_dataset_tool(tiny_root, tmp_path, capsys, monkeypatch):
+@pytest.fixture
+def analyze_dataset(monkeypatch):
+    """``tools/analyze_dataset.py`` as a module."""
     monkeypatch.syspath_prepend(str(REPO_ROOT / 'tools'))
     sys.modules.pop('analyze_dataset', None)
     import analyze_dataset
+    return analyze_dataset
+
+
+def test_analyze_dataset_tool(analyze_dataset, tiny_root, tmp_path, capsys):
     out = tmp_path / 'stats.json'
     assert analyze_dataset.main([str(tiny_root), '--label-values', '1', '2',
                                  '8', '10', '--out', str(out)]) == 0
@@ -298,6 +304,58 @@ def test_analyze_dataset_tool(tiny_root, tmp_path, capsys, monkeypatch):
     assert analyze_dataset.main([str(tiny_root), '--no-cache', '--out',
                                  str(out / 'not_a_folder' / 'x.json')]) == 2
     assert 'cannot write the statistics' in capsys.readouterr().err
+
+
+def _file_bytes(folder: Path) -> dict:
+    return {p: p.read_bytes() for p in sorted(folder.rglob('*'))
+            if p.is_file()}
+
+
+@pytest.mark.parametrize('target, named', [
+    ('tiny/val/gt/a.png', 'the val/gt file'),  # another split's GT
+    ('tiny/val/data/a.png', 'the val/data file'),
+    ('tiny/synthetic_manifest.json', 'the synthetic dataset manifest'),
+    ('tiny/pixdiva_gt_values.json', 'the GT values cache'),  # not there
+    ('tiny/pixdiva_statistics.json', 'the statistics cache'),
+    ('tiny/train/gt/stats.json', 'lies in the train/gt folder'),
+    ('notes.json', 'was not written by tools/analyze_dataset.py'),
+])
+def test_analyze_dataset_out_refuses_files_it_did_not_write(
+        analyze_dataset, tiny_root, tmp_path, capsys, target, named):
+    _write_rgb(tiny_root / 'val' / 'data' / 'a.png', PAGE_B)
+    _write_rgb(tiny_root / 'val' / 'gt' / 'a.png', GT_B)
+    (tiny_root / 'synthetic_manifest.json').write_text('{"params": {}}')
+    (tmp_path / 'notes.json').write_text('{"my": "notes"}')
+    before = _file_bytes(tmp_path)
+    out = tmp_path / target
+    assert analyze_dataset.main([str(tiny_root), '--hisdb', '--no-cache',
+                                 '--out', str(out)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith(f'error: {out}: '), err
+    assert named in err[0]
+    assert _file_bytes(tmp_path) == before
+
+
+def test_analyze_dataset_replaces_only_its_own_files(
+        analyze_dataset, tiny_root, tmp_path, capsys):
+    warnings.simplefilter('ignore')  # a class without pixels
+    out = tmp_path / 'stats.json'
+    for _ in range(2):  # the second run replaces the first one's output
+        assert analyze_dataset.main([str(tiny_root), '--hisdb', '--out',
+                                     str(out)]) == 0
+    assert json.loads(out.read_text())['written_by'] == \
+        'tools/analyze_dataset.py'
+    # A file of the user's under the cache's name is no cache: kept.
+    cache = tiny_root / 'pixdiva_statistics.json'
+    cache.write_text('my own statistics')
+    capsys.readouterr()
+    assert analyze_dataset.main([str(tiny_root), '--hisdb']) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith(f'error: {cache}: '), err
+    assert cache.read_text() == 'my own statistics'
+    assert analyze_dataset.main([str(tiny_root), '--hisdb',
+                                 '--no-cache']) == 0
+    assert cache.read_text() == 'my own statistics'
 
 
 def test_real_csg863_class_frequencies():

@@ -1,4 +1,5 @@
 """Synthetic DIVA-HisDB pages: determinism, exact encoding, layout on disk."""
+import hashlib
 import json
 import os
 import sys
@@ -15,6 +16,7 @@ from mmseg_pixdiva.datasets.synthetic import (BACKGROUND, BOUNDARY_RED,
                                               ground_truth_from_ink,
                                               make_synthetic_page, page_seed,
                                               write_synthetic_dataset)
+from mmseg_pixdiva.utils.atomic import atomic_write_bytes
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FOUR_NEIGHBOURS = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], np.uint8)
@@ -24,6 +26,15 @@ def _read_rgb(path):
     image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     assert image is not None, path
     return image[..., ::-1]
+
+
+@pytest.fixture
+def make_synthetic_hisdb(monkeypatch):
+    """``tools/make_synthetic_hisdb.py`` as a module."""
+    monkeypatch.syspath_prepend(str(REPO_ROOT / 'tools'))
+    sys.modules.pop('make_synthetic_hisdb', None)
+    import make_synthetic_hisdb
+    return make_synthetic_hisdb
 
 
 @pytest.fixture(scope='module')
@@ -243,10 +254,7 @@ def test_root_that_is_a_file_is_refused(tmp_path):
 
 
 def test_tool_rejects_bad_size_then_accepts_the_corrected_command(
-        tmp_path, capsys, monkeypatch):
-    monkeypatch.syspath_prepend(str(REPO_ROOT / 'tools'))
-    sys.modules.pop('make_synthetic_hisdb', None)
-    import make_synthetic_hisdb
+        tmp_path, capsys, make_synthetic_hisdb):
     root = tmp_path / 'syn'
     common = [str(root), '--train', '1', '--val', '0', '--test', '0',
               '--no-progress']
@@ -259,10 +267,7 @@ def test_tool_rejects_bad_size_then_accepts_the_corrected_command(
     assert (root / 'train' / 'gt' / 'train_000.png').is_file()
 
 
-def test_make_synthetic_hisdb_tool(tmp_path, capsys, monkeypatch):
-    monkeypatch.syspath_prepend(str(REPO_ROOT / 'tools'))
-    sys.modules.pop('make_synthetic_hisdb', None)
-    import make_synthetic_hisdb
+def test_make_synthetic_hisdb_tool(tmp_path, capsys, make_synthetic_hisdb):
     root = tmp_path / 'synthetic'
     args = [str(root), '--train', '1', '--val', '1', '--test', '1',
             '--height', '48', '--width', '40', '--test-height', '64',
@@ -302,6 +307,102 @@ def test_overwrite_deletes_only_the_generators_own_files(tmp_path):
         write_synthetic_dataset(root, 1, 0, 0, 48, 40, seed=2,
                                 overwrite=True, progress=False)
     assert len(list(root.rglob('*.png'))) == 2
+
+
+def _file_bytes(folder: Path) -> dict:
+    return {p: p.read_bytes() for p in sorted(folder.rglob('*'))
+            if p.is_file()}
+
+
+def test_manifest_lists_every_file_with_its_content(tmp_path):
+    root = tmp_path / 'synthetic'
+    write_synthetic_dataset(root, 2, 1, 1, 48, 40, progress=False)
+    files = json.loads((root / MANIFEST_NAME).read_text())['files']
+    written = sorted(p.relative_to(root).as_posix()
+                     for p in root.glob('*/*/*'))
+    assert sorted(files) == written and len(written) == 8
+    for name, signature in files.items():
+        data = (root / name).read_bytes()
+        assert signature == dict(size=len(data),
+                                 sha256=hashlib.sha256(data).hexdigest())
+
+
+def test_overwrite_keeps_a_file_of_yours_under_a_page_name(
+        tmp_path, capsys, make_synthetic_hisdb):
+    root = tmp_path / 'synthetic'
+    common = [str(root), '--val', '1', '--test', '0', '--height', '48',
+              '--width', '40', '--no-progress']
+    assert make_synthetic_hisdb.main(common + ['--train', '2']) == 0
+    mine = root / 'train' / 'gt' / 'train_001.png'
+    mine.write_bytes(b'my own GT, not a page of the generator')
+    before = _file_bytes(tmp_path)
+    capsys.readouterr()
+    assert make_synthetic_hisdb.main(
+        common + ['--train', '1', '--overwrite']) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and f'1 other file(s) ({mine})' in err[0], err
+    assert _file_bytes(tmp_path) == before  # nothing deleted or written
+    # Moved away, the same command replaces the dataset.
+    mine.rename(tmp_path / 'mine.png')
+    assert make_synthetic_hisdb.main(
+        common + ['--train', '1', '--overwrite']) == 0
+    assert sorted(os.listdir(root / 'train' / 'gt')) == ['train_000.png']
+    assert (tmp_path / 'mine.png').read_bytes() == before[mine]
+
+
+def test_completing_keeps_a_file_of_yours_under_a_page_name(tmp_path):
+    root = tmp_path / 'synthetic'
+    write_synthetic_dataset(root, 2, 0, 0, 48, 40, progress=False)
+    (root / 'train' / 'data' / 'train_001.jpg').unlink()  # to be redone
+    mine = root / 'train' / 'gt' / 'train_001.png'
+    mine.write_bytes(b'mine')
+    with pytest.raises(FileExistsError, match=f'replaces only .*{mine}'):
+        write_synthetic_dataset(root, 2, 0, 0, 48, 40, progress=False)
+    assert mine.read_bytes() == b'mine'
+    assert not (root / 'train' / 'data' / 'train_001.jpg').exists()
+
+
+def test_a_stopped_run_leaves_only_listed_files(tmp_path, monkeypatch):
+    from mmseg_pixdiva.datasets import synthetic
+    root = tmp_path / 'synthetic'
+    writes = []
+
+    def stop_at_the_third(path, data):
+        writes.append(path)
+        if len(writes) == 3:
+            raise KeyboardInterrupt
+        atomic_write_bytes(path, data)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(synthetic, 'atomic_write_bytes', stop_at_the_third)
+        with pytest.raises(KeyboardInterrupt):
+            write_synthetic_dataset(root, 3, 0, 0, 48, 40, progress=False)
+    # The second page is listed but not written: the same call completes
+    # the dataset, and --overwrite knows every file as its own.
+    write_synthetic_dataset(root, 3, 0, 0, 48, 40, progress=False)
+    assert len(list(root.rglob('*.png'))) == 3
+    write_synthetic_dataset(root, 1, 0, 0, 48, 40, seed=1, overwrite=True,
+                            progress=False)
+    assert len(list(root.rglob('*.png'))) == 1
+
+
+def test_a_manifest_without_the_file_list_is_refused(tmp_path):
+    root = tmp_path / 'synthetic'
+    write_synthetic_dataset(root, 2, 0, 0, 48, 40, progress=False)
+    manifest = json.loads((root / MANIFEST_NAME).read_text())
+    del manifest['files']  # as the generator's first version wrote it
+    (root / MANIFEST_NAME).write_text(json.dumps(manifest))
+    before = _file_bytes(tmp_path)
+    with pytest.raises(FileExistsError, match='older version .* delete'):
+        write_synthetic_dataset(root, 1, 0, 0, 48, 40, overwrite=True,
+                                progress=False)
+    # The same parameters: nothing to write, nothing refused.
+    write_synthetic_dataset(root, 2, 0, 0, 48, 40, progress=False)
+    assert _file_bytes(tmp_path) == before
+    # A page to write again: its partner file cannot be told from yours.
+    (root / 'train' / 'data' / 'train_001.jpg').unlink()
+    with pytest.raises(FileExistsError, match='older version'):
+        write_synthetic_dataset(root, 2, 0, 0, 48, 40, progress=False)
 
 
 def test_root_below_a_file_and_pages_too_large_are_named(tmp_path):

@@ -14,10 +14,8 @@ import numpy as np
 import pytest
 from tool_loader import load_tool
 
-from mmseg_pixdiva.datasets.analytics import DEFAULT_CACHE_NAME
 from mmseg_pixdiva.core.encoding import classes_to_gt_rgb
-from mmseg_pixdiva.datasets.gt_values import GT_VALUES_CACHE_NAME
-from mmseg_pixdiva.datasets.paired_blue_channel import LABEL_CACHE_NAME
+from mmseg_pixdiva.datasets import data_root
 from mmseg_pixdiva.evaluation.layout_cli import main as evaluate_main
 from mmseg_pixdiva.utils.atomic import atomic_write_image
 
@@ -98,8 +96,8 @@ def analyze_row(tree, case, out):
     argv = [tree['root'], '--hisdb', '--no-cache', '--out', out / 'stats.json']
     if case == 'missing':
         return [tree['root'] / 'nope'] + argv[1:], tree['root'] / 'nope'
-    if case == 'output_is_input':
-        target = tree['root'] / 'train' / 'gt' / 'p.png'
+    if case == 'output_is_input':  # a GT of another split than train's
+        target = tree['root'] / 'val' / 'gt' / 'p.png'
         return argv[:-1] + [target], target
     gt = tree['root'] / 'train' / 'gt' / 'p.png'
     spoil(gt, case)
@@ -109,7 +107,7 @@ def analyze_row(tree, case, out):
 def synthetic_row(tree, case, out):
     if case == 'missing':  # a root below a file
         return [tree['ckpt'] / 'root', '--no-progress'], tree['ckpt']
-    if case == 'output_is_input':  # a user's scan in a split folder
+    if case == 'output_is_input':  # a user's scan under a page's name
         return [tree['root'], '--train', '1', '--val', '1', '--test', '1',
                 '--overwrite', '--no-progress'], tree['scan']
     return None
@@ -166,8 +164,7 @@ def in_subprocess(tool: str):
 
 #: Caches the dataset code keeps in the data root (what it learnt from the
 #: files that are fine); not outputs, and no input is replaced by them.
-DATA_ROOT_CACHES = (GT_VALUES_CACHE_NAME, LABEL_CACHE_NAME,
-                    DEFAULT_CACHE_NAME)
+DATA_ROOT_CACHES = tuple(name for name, _ in data_root.DATA_ROOT_CACHES)
 
 
 def snapshot(root: Path) -> dict:
@@ -194,13 +191,15 @@ def test_bad_input(tool, case, tmp_path, capsys):
         pytest.skip(f'{tool} has no {case} input')
     argv, named = made
     if tool == 'make_synthetic_hisdb' and case == 'output_is_input':
-        # A synthetic dataset, then a scan of the user's own beside it.
+        # A synthetic dataset, then a scan of the user's own put in place
+        # of one of its pages.
         assert run_tool(load(), [tree['root'] / 'synthetic', '--train', '1',
                                  '--val', '0', '--test', '0', '--height',
                                  '48', '--width', '40',
                                  '--no-progress']) == 0
         argv[0] = tree['root'] / 'synthetic'
-        named = tree['root'] / 'synthetic' / 'train' / 'data' / 'mine.jpg'
+        named = tree['root'] / 'synthetic' / 'train' / 'data' / \
+            'train_000.jpg'
         named.write_bytes(tree['scan'].read_bytes())
         capsys.readouterr()
     before = snapshot(tree['root'])
