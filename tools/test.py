@@ -27,7 +27,8 @@ from mmseg_pixdiva.utils.errors import exit_on_input_error  # noqa: E402
 from mmseg_pixdiva.utils.output_guard import (  # noqa: E402
     refuse_input_folders)
 from mmseg_pixdiva.apis.runner_cli import (add_runner_arguments,  # noqa: E402
-                                           load_runner_config)
+                                           load_runner_config,
+                                           refuse_config_overwrite)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -78,6 +79,7 @@ def main(argv=None) -> int:
     ``error: ...`` and returns 2 instead of a traceback."""
     args = parse_args(argv)
     cfg = build_config(args)
+    refuse_config_overwrite(cfg)
     if args.out is not None:
         # Before the checkpoint is read: predictions written into the test
         # split's own folders would replace its GTs (or mix with its scans).
