@@ -216,6 +216,49 @@ def _test_refused(tmp_path, capsys, *argv, config=DEMO) -> str:
     return err
 
 
+@pytest.mark.parametrize('flag,name,hook', [
+    ('--out', 'test_000.png', 'GTFormatPredictionHook'),
+    ('--show-dir', 'test_000_pred.png', 'ColourVisualizationHook')])
+def test_a_user_file_in_the_output_folder(data_root, tmp_path, capsys,
+                                          quiet_preflight, flag, name, hook):
+    mine = tmp_path / 'mine' / name
+    mine.parent.mkdir()
+    mine.write_bytes(b'my own file')
+    err = _test_refused(tmp_path, capsys, flag, mine.parent)
+    assert err.startswith(f'error: {mine}: refusing to replace it: it exists '
+                          f'and was not written by {hook}')
+
+
+@pytest.mark.parametrize('flag', ['--out', '--show-dir'])
+def test_a_folder_of_the_dataset(data_root, tmp_path, capsys,
+                                 quiet_preflight, flag):
+    """The test GT folder, a folder below it, a folder of another split."""
+    for folder, what in (
+            (data_root / 'test' / 'gt', 'it is the test GT folder'),
+            (data_root / 'test' / 'gt' / 'preds',
+             'it lies inside the test GT folder'),
+            (data_root / 'train' / 'data', 'it is the train image folder')):
+        err = _test_refused(tmp_path, capsys, flag, folder)
+        assert err.startswith(f'error: {folder}: refusing to write there: '
+                              f'{what} {data_root}'), err
+
+
+def test_a_hook_the_config_enables(data_root, tmp_path, capsys,
+                                   quiet_preflight):
+    """No flag needed: the config's own GTFormatPredictionHook."""
+    mine = tmp_path / 'preds' / 'test_000.png'
+    mine.parent.mkdir()
+    mine.write_bytes(b'mine')
+    config = tmp_path / 'configs' / 'with_preds.py'
+    config.parent.mkdir()
+    config.write_text(
+        f'_base_ = [{DEMO!r}]\n'
+        f"custom_hooks = [dict(type='GTFormatPredictionHook', "
+        f'out_dir={str(mine.parent)!r})]\n')
+    err = _test_refused(tmp_path, capsys, config=config)
+    assert err.startswith(f'error: {mine}: refusing to replace it')
+
+
 def test_a_work_dir_where_the_config_is(data_root, tmp_path, capsys):
     """mmengine dumps the config into the work dir under its own name
     (tools/train.py: the table of test_cli_bad_inputs.py)."""
