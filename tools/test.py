@@ -9,10 +9,23 @@ Examples:
 encoding in the blue channel, same size and stem as the page).
 ``--show-dir DIR`` writes the colour pictures (prediction, GT, error map) of
 the ColourVisualizationHook.
+
+Refused before the runner is built (exit status 2, nothing written): an
+``--out`` or ``--show-dir`` folder (or that of a writing hook the config
+enables) that is, or lies inside, an image or GT folder of any split the
+config names; an existing file there at an output's name that is not the
+hook's own (its PNGs carry a ``Software`` text); a ``--work-dir`` where
+mmengine's config dump would replace the config or a file that is no dump
+(:func:`~mmseg_pixdiva.apis.runner_cli.refuse_config_overwrite`). A
+relative ``--show-dir`` lies in the run's new log folder
+(``work_dir/<timestamp>/``); the hook checks it before its first picture.
 """
 import argparse
+import copy
+import functools
 import os.path as osp
 import sys
+from typing import Callable, List
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
@@ -22,12 +35,16 @@ from mmengine.runner import Runner  # noqa: E402
 
 from mmseg_pixdiva.apis import resolve_auto_config  # noqa: E402
 from mmseg_pixdiva.apis.preflight import (  # noqa: E402
-    check_config_inputs, dataset_folders)
+    build_split_dataset, check_config_inputs, dataset_folders)
+from mmseg_pixdiva.engine.hooks import GTFormatPredictionHook  # noqa: E402
 from mmseg_pixdiva.utils.errors import exit_on_input_error  # noqa: E402
-from mmseg_pixdiva.utils.output_guard import (  # noqa: E402
-    refuse_input_folders)
 from mmseg_pixdiva.apis.runner_cli import (add_runner_arguments,  # noqa: E402
-                                           load_runner_config)
+                                           load_runner_config,
+                                           refuse_config_overwrite)
+
+#: The hooks that write files named after the test pages.
+WRITING_HOOKS = ('GTFormatPredictionHook', 'ColourVisualizationHook',
+                 'TestPicturesHook')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -72,19 +89,56 @@ def enable_visualization(cfg: Config, show_dir) -> None:
     hooks.visualization = vis
 
 
+def writing_hook_checks(cfg: Config) -> List[Callable]:
+    """The ``check_outputs`` of every hook in ``cfg`` that will write test
+    files into a folder known before the run, each to be called with the
+    built test dataset and ``input_folders=``."""
+    from mmseg.registry import HOOKS
+    hook_cfgs = list(cfg.get('custom_hooks', None) or []) + \
+        list((cfg.get('default_hooks', None) or {}).values())
+    checks = []
+    for hook_cfg in hook_cfgs:
+        if not hook_cfg or hook_cfg.get('type') not in WRITING_HOOKS:
+            continue
+        hook = HOOKS.build(copy.deepcopy(hook_cfg))
+        if isinstance(hook, GTFormatPredictionHook):
+            checks.append(hook.check_outputs)
+            continue
+        # A ColourVisualizationHook writes through its TestPicturesHook.
+        pictures = getattr(hook, 'pictures', hook)
+        out_dir = pictures.show_folder(cfg, None) if pictures.draw else None
+        if out_dir is not None:
+            checks.append(functools.partial(pictures.check_outputs,
+                                            out_dir=out_dir))
+    return checks
+
+
+def refuse_unsafe_outputs(cfg: Config) -> None:
+    """Refuse the writing hooks' folders and files before the runner is
+    built (see the module docstring)."""
+    checks = writing_hook_checks(cfg)
+    if not checks:
+        return
+    folders = [(f'{split} {role}', folder)
+               for split in ('train', 'val', 'test')
+               if (cfg.get(f'{split}_dataloader', None) or {}).get(
+                   'dataset', None)
+               for role, folder in dataset_folders(
+                   cfg[f'{split}_dataloader']['dataset'])]
+    dataset = build_split_dataset(cfg, 'test')
+    for check in checks:
+        check(dataset, input_folders=folders)
+
+
 @exit_on_input_error
 def main(argv=None) -> int:
     """Run the tool; an input error (named file or setting) prints
     ``error: ...`` and returns 2 instead of a traceback."""
     args = parse_args(argv)
     cfg = build_config(args)
-    if args.out is not None:
-        # Before the checkpoint is read: predictions written into the test
-        # split's own folders would replace its GTs (or mix with its scans).
-        refuse_input_folders(
-            args.out, [(f'test {role}', folder) for role, folder in
-                       dataset_folders(cfg.test_dataloader.dataset)])
+    refuse_config_overwrite(cfg)
     check_config_inputs(cfg, ('test', ))
+    refuse_unsafe_outputs(cfg)
     cfg = resolve_auto_config(cfg)
     runner = Runner.from_cfg(cfg)
     runner.test()

@@ -5,6 +5,11 @@ Examples:
     python tools/train.py configs/hisdb_unet.py --resume            # latest in work dir
     python tools/train.py configs/hisdb_unet.py --resume path/to/iter_4000.pth
     tools/dist_train.sh configs/hisdb_unet.py 4                      # 4 GPUs (or CPU processes)
+
+mmengine saves the config in the work dir under the config's file name: a
+work dir where that would replace the config itself, or a file that is no
+config saved by an earlier run, is refused before anything is written
+(:func:`~mmseg_pixdiva.apis.runner_cli.refuse_config_overwrite`).
 """
 import argparse
 import os.path as osp
@@ -22,7 +27,8 @@ from mmseg_pixdiva.apis.preflight import check_config_inputs  # noqa: E402
 from mmseg_pixdiva.utils.errors import exit_on_input_error  # noqa: E402
 from mmseg_pixdiva.apis.runner_cli import (add_runner_arguments,  # noqa: E402
                                            adopt_resumed_seed,
-                                           load_runner_config)
+                                           load_runner_config,
+                                           refuse_config_overwrite)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -65,6 +71,7 @@ def main(argv=None) -> int:
     ``error: ...`` and returns 2 instead of a traceback."""
     args = parse_args(argv)
     cfg = build_config(args)
+    refuse_config_overwrite(cfg)
     # Every split is checked before the runner is built: mmengine reads the
     # validation set only after training has run and saved a checkpoint.
     # The test split is not read by training: it may not exist yet.

@@ -45,14 +45,12 @@ from mmseg_pixdiva.utils.errors import (  # noqa: E402
 from mmseg_pixdiva.utils.output_guard import (  # noqa: E402
     refuse_foreign_files, refuse_input_folders, refuse_inputs)
 from mmseg_pixdiva.visualization import (  # noqa: E402
-    PICTURE_SOFTWARE, is_bit_flag_encoding, is_picture_file, legend_image,
-    page_pictures, picture_path, read_rgb, resolve_palette,
+    LEGEND, PICTURE_SOFTWARE, is_bit_flag_encoding, is_picture_file,
+    legend_image, page_pictures, picture_path, read_rgb, resolve_palette,
     write_page_pictures)
 
 #: Every combination of the four DIVA-HisDB bits (blue 1..15).
 HISDB_ALL_VALUES = list(range(1, 16))
-#: The legend of the run's classes, written beside the pictures.
-LEGEND = 'legend.png'
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

@@ -92,6 +92,22 @@ def _split_used(cfg: Config, split: str) -> bool:
     return split == 'train' or cfg.get(f'{split}_cfg', None) is not None
 
 
+def build_split_dataset(cfg: Config, split: str):
+    """Build the dataset of ``cfg``'s ``<split>_dataloader``.
+
+    Raises:
+        InputError: From the dataset, its message led by the config key.
+    """
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import DATASETS
+    key = f'{split}_dataloader'
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    try:
+        return DATASETS.build(copy.deepcopy(cfg[key]['dataset']))
+    except InputError as error:
+        raise _with_key(error, f'{key}.dataset') from None
+
+
 def check_split(cfg: Config, split: str) -> int:
     """Build the ``<split>_dataloader`` dataset of ``cfg`` and check it.
 
@@ -105,9 +121,6 @@ def check_split(cfg: Config, split: str) -> int:
     Raises:
         InputError: Naming the config key or the file at fault.
     """
-    from mmengine.registry import init_default_scope
-    from mmseg.registry import DATASETS
-
     from ..datasets.dataset_check import check_dataset_files
     from ..datasets.crop_schedule import check_crop_settings
     key = f'{split}_dataloader'
@@ -120,11 +133,7 @@ def check_split(cfg: Config, split: str) -> int:
         except InputError as error:
             # Its message starts with the setting's name: the full key.
             raise _with_key(error, f'{key}.sampler', '.') from None
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    try:
-        dataset = DATASETS.build(copy.deepcopy(loader['dataset']))
-    except InputError as error:
-        raise _with_key(error, f'{key}.dataset') from None
+    dataset = build_split_dataset(cfg, split)
     pages = 0
     for leaf in _leaf_datasets(dataset):
         crop_size, pad = _page_crop(leaf)

@@ -1,11 +1,15 @@
-"""Command-line flags shared by ``tools/train.py`` and ``tools/test.py``."""
+"""Command-line flags shared by ``tools/train.py`` and ``tools/test.py``,
+and what both check before mmengine's runner writes into the work dir."""
 import argparse
+import ast
 import os
 import os.path as osp
+from pathlib import Path
 from typing import Optional
 
 from mmengine.config import Config, DictAction
 
+from ..utils.output_guard import refuse_foreign_files, refuse_inputs
 from .auto_config import set_data_root
 
 
@@ -51,6 +55,75 @@ def load_runner_config(args: argparse.Namespace) -> Config:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     return cfg
+
+
+def config_dump_path(cfg: Config) -> Optional[Path]:
+    """Where mmengine's runner will dump ``cfg`` (``Runner.dump_config``):
+    the work dir, under the config file's name.
+
+    Returns:
+        Path | None: None for a config not read from a file (the runner
+        then names the dump after its timestamp: a new file).
+    """
+    if cfg.filename is None:
+        return None
+    return Path(cfg.work_dir) / osp.basename(cfg.filename)
+
+
+def is_config_dump(path: os.PathLike) -> bool:
+    """Whether ``path`` holds a config that mmengine's runner dumped, which
+    a new run in the same work dir (a resumed training, say) may replace.
+
+    A dump (``Config.pretty_text``) is flat: top-level ``name = value``
+    assignments only, sorted by name, ``work_dir`` among them (every
+    runner config has one) and no ``_base_``. A config written by hand
+    inherits, imports or keeps its own order. Dumps in other formats
+    (``.json``, ``.yaml``) are mappings with a ``work_dir`` and no
+    ``_base_``. A link is never one: the dump would be written through it.
+    """
+    path = Path(path)
+    if path.is_symlink() or not path.is_file():
+        return False
+    if path.suffix != '.py':
+        from mmengine.fileio import load
+        try:
+            data = load(str(path))
+        except Exception:  # any parser's error: not a dump
+            return False
+        return isinstance(data, dict) and 'work_dir' in data and \
+            '_base_' not in data
+    try:
+        tree = ast.parse(path.read_text(encoding='utf-8'))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return False
+    names = []
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)):
+            return False
+        names.append(node.targets[0].id)
+    return 'work_dir' in names and '_base_' not in names and \
+        names == sorted(names)
+
+
+def refuse_config_overwrite(cfg: Config) -> None:
+    """Refuse a work dir where the runner's config dump would replace the
+    config itself (a work dir that is the config's folder; links
+    included) or another file that is no dump of an earlier run (a config
+    of the same name, one of its ``_base_`` files).
+
+    Args:
+        cfg (Config): The run's config, work dir set.
+
+    Raises:
+        OutputIsInputError: Naming the dump's path and the file there.
+    """
+    dump = config_dump_path(cfg)
+    if dump is None:
+        return
+    refuse_inputs([dump], [('config', cfg.filename)])
+    refuse_foreign_files([dump], is_config_dump,
+                         "mmengine's runner (as a config dump)")
 
 
 def resume_checkpoint(cfg: Config) -> Optional[str]:

@@ -17,13 +17,24 @@ from .errors import InputError
 from .image_header import read_image_header
 from .output_guard import OutputIsInputError, same_file
 from .png_stream import PngStreamWriter
+from .png_text import read_text
 
 PathLike = Union[str, os.PathLike]
+
+#: The ``Software`` text of every GT-format prediction written here: a rerun
+#: replaces such files, never a user's file of the same name.
+PREDICTION_SOFTWARE = 'mmseg_pixdiva predictions'
 
 
 def gt_format_path(out_dir: PathLike, img_path: PathLike) -> Path:
     """``<out_dir>/<stem of img_path>.png``."""
     return Path(out_dir) / f'{Path(img_path).stem}.png'
+
+
+def is_prediction_file(path: PathLike) -> bool:
+    """Whether the file at ``path`` is a GT-format prediction this package
+    wrote (its PNG ``Software`` text is :data:`PREDICTION_SOFTWARE`)."""
+    return read_text(path).get('Software') == PREDICTION_SOFTWARE
 
 
 def check_not_an_input(out_path: PathLike,
@@ -53,7 +64,8 @@ def check_not_an_input(out_path: PathLike,
 
 class GTFormatPngStream(PngStreamWriter):
     """A GT-format prediction written band by band (a
-    :class:`~.png_stream.PngStreamWriter` fed with class indices).
+    :class:`~.png_stream.PngStreamWriter` fed with class indices), marked
+    with :data:`PREDICTION_SOFTWARE`.
 
     Args:
         path: Output file (``.png``).
@@ -64,7 +76,7 @@ class GTFormatPngStream(PngStreamWriter):
 
     def __init__(self, path: PathLike, width: int, height: int,
                  label_values: Sequence[int]) -> None:
-        super().__init__(path, width, height)
+        super().__init__(path, width, height, software=PREDICTION_SOFTWARE)
         self.label_values = list(label_values)
 
     def write_classes(self, classes: np.ndarray) -> None:

@@ -58,7 +58,8 @@ def refuse_inputs(outputs: Iterable[PathLike],
 
 def refuse_input_folders(
         output_dir: PathLike,
-        input_dirs: Iterable[Tuple[str, Optional[PathLike]]]) -> None:
+        input_dirs: Iterable[Tuple[str, Optional[PathLike]]],
+        inside: bool = False) -> None:
     """Refuse an output folder that is one of the input folders.
 
     Writing into a folder the tool lists as input would mix its outputs with
@@ -68,16 +69,26 @@ def refuse_input_folders(
     Args:
         output_dir: The tool's output folder.
         input_dirs: ``(role, folder)`` pairs; ``None`` folders are ignored.
+        inside (bool): Also refuse an output folder below an input folder
+            (for tools whose inputs are a dataset's folders: its outputs
+            would travel with them wherever the dataset is copied).
 
     Raises:
         OutputIsInputError: Naming the output folder and the input folder.
     """
     for role, folder in input_dirs:
-        if folder is not None and Path(folder).is_dir() and \
-                same_file(output_dir, folder):
+        if folder is None or not Path(folder).is_dir():
+            continue
+        if same_file(output_dir, folder):
             raise OutputIsInputError(
                 f'{output_dir}: refusing to write there: it is the {role} '
                 f'folder {folder}; choose another output folder')
+        if inside and Path(folder).resolve() in \
+                Path(output_dir).resolve().parents:
+            raise OutputIsInputError(
+                f'{output_dir}: refusing to write there: it lies inside the '
+                f'{role} folder {folder}; choose an output folder outside '
+                'the dataset')
 
 
 def refuse_foreign_files(outputs: Iterable[PathLike],

@@ -11,7 +11,7 @@ from .colour import (IGNORE_COLOUR, blend, colourize, distinct_palette,
                      is_bit_flag_encoding, palette_lut, resolve_palette)
 from .io import decode_rgb, read_rgb
 from .legend import legend_image
-from .page import (PICTURE_KINDS, PICTURE_SOFTWARE, PageSizeError,
+from .page import (LEGEND, PICTURE_KINDS, PICTURE_SOFTWARE, PageSizeError,
                    check_same_size, error_picture, is_picture_file,
                    overlay_picture, page_pictures, picture_path,
                    write_page_pictures)
@@ -25,7 +25,7 @@ __all__ = [
     'is_bit_flag_encoding', 'palette_lut', 'resolve_palette',
     'CONFUSION_MATRIX_KEY', 'confusion_matrix', 'iou_from_confusion',
     'row_normalise', 'decode_rgb', 'read_rgb', 'legend_image',
-    'PICTURE_KINDS', 'PICTURE_SOFTWARE', 'PageSizeError', 'check_same_size',
+    'LEGEND', 'PICTURE_KINDS', 'PICTURE_SOFTWARE', 'PageSizeError', 'check_same_size',
     'error_picture', 'is_picture_file', 'overlay_picture', 'page_pictures', 'picture_path', 'write_page_pictures',
     'fit_size', 'page_panel', 'resize_image', 'resize_labels', 'side_by_side',
     'confusion_matrix_figure', 'confusion_matrix_image', 'figure_to_rgb',

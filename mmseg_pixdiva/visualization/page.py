@@ -18,6 +18,8 @@ PICTURE_KINDS = ('pred', 'gt', 'errors', 'overlay')
 #: The ``Software`` text of every picture and legend written here: a rerun
 #: replaces such files, never a user's file of the same name.
 PICTURE_SOFTWARE = 'mmseg_pixdiva pictures'
+#: File name of the legend written beside the pictures.
+LEGEND = 'legend.png'
 
 
 #: A prediction and its GT (or scan) differ in size.

@@ -146,6 +146,58 @@ def test_show_dir_defaults(tmp_path):
     assert hook._resolve_out_dir(runner) == Path(runner.log_dir) / 'pics'
 
 
+class ListedDataset(FakeDataset):
+    """A test dataset that lists its pages, as mmengine's datasets do."""
+
+    def __init__(self, folder: Path, stems):
+        self.data_prefix = dict(img_path=str(folder),
+                                seg_map_path=str(folder))
+        self.infos = [dict(img_path=str(folder / f'{stem}.jpg'),
+                           seg_map_path=str(folder / f'{stem}.png'))
+                      for stem in stems]
+
+    def __len__(self):
+        return len(self.infos)
+
+    def get_data_info(self, index):
+        return dict(self.infos[index])
+
+
+def test_test_pictures_replace_only_their_own(tmp_path):
+    """A rerun replaces the hook's own pictures; a user's file at a
+    picture's name, or a show folder that is (or lies inside) the
+    dataset's folder, stops it before the first picture."""
+    from mmseg_pixdiva.utils.errors import InputError
+    data = tmp_path / 'data'
+    gt, _, pred = make_page(data, 'page1')
+    runner = make_runner(tmp_path)
+    runner.test_loop.dataloader.dataset = ListedDataset(data, ['page1'])
+    show_dir = tmp_path / 'show'
+
+    def run(folder):
+        hook = HOOKS.build(dict(type='ColourVisualizationHook', draw=True,
+                                show_dir=str(folder)))
+        hook.before_test_epoch(runner)
+        hook.after_test_iter(runner, 0, None,
+                             [make_sample(data, 'page1', pred, gt.shape)])
+
+    run(show_dir)
+    run(show_dir)
+    mine = show_dir / 'page1_gt.png'
+    mine.write_bytes(b'my picture')
+    (show_dir / 'legend.png').unlink()
+    before = {p.name: p.read_bytes() for p in show_dir.iterdir()}
+    with pytest.raises(InputError, match=f'^{mine}: refusing to replace'):
+        run(show_dir)
+    assert {p.name: p.read_bytes() for p in show_dir.iterdir()} == before
+    for folder, what in ((data, 'it is the test image folder'),
+                         (data / 'pics', 'it lies inside the test image')):
+        with pytest.raises(InputError, match=what):
+            run(folder)
+    assert sorted(p.name for p in data.iterdir()) == ['page1.jpg',
+                                                      'page1.png']
+
+
 def test_mmseg_test_tool_switches_it_on(tmp_path):
     """tools/test.py --show-dir: draw=True and visualizer.save_dir set."""
     import mmseg

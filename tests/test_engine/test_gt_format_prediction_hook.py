@@ -21,9 +21,22 @@ def read_rgb(path):
     return cv2.imread(str(path), cv2.IMREAD_UNCHANGED)[..., ::-1]
 
 
-def fake_runner(metainfo, data_prefix=None):
-    dataset = SimpleNamespace(metainfo=metainfo,
-                              data_prefix=data_prefix or {})
+class FakeDataset(list):
+    """What the hook reads of a test dataset: its metainfo, data_prefix
+    and the data info of its samples (``(img_path, seg_map_path)``)."""
+
+    def __init__(self, metainfo, data_prefix=None, samples=()):
+        super().__init__(dict(img_path=img, seg_map_path=gt)
+                         for img, gt in samples)
+        self.metainfo = metainfo
+        self.data_prefix = data_prefix or {}
+
+    def get_data_info(self, index):
+        return dict(self[index])
+
+
+def fake_runner(metainfo, data_prefix=None, samples=()):
+    dataset = FakeDataset(metainfo, data_prefix, samples)
     return SimpleNamespace(test_dataloader=SimpleNamespace(dataset=dataset))
 
 
@@ -76,10 +89,12 @@ def test_missing_label_values_is_a_clear_error(tmp_path):
 
 
 def test_never_replaces_the_dataset_files(tmp_path):
-    """An out_dir pointed at the GT (or image) folder is refused before
-    the test starts; a prediction path that is a sample's own GT or page
-    file is refused before it is written. The files stay as they were."""
+    """An out_dir that is, or lies inside, the GT (or image) folder is
+    refused before the test starts; a prediction path that is a sample's
+    own GT or page file is refused before it is written. The files stay
+    as they were."""
     from mmseg_pixdiva.engine.hooks import GTFormatPredictionHook
+    from mmseg_pixdiva.utils.errors import InputError
     meta = dict(classes=list('abcd'), label_values=LABEL_VALUES)
     gt_dir, img_dir = tmp_path / 'test' / 'gt', tmp_path / 'test' / 'data'
     gt_dir.mkdir(parents=True)
@@ -89,11 +104,18 @@ def test_never_replaces_the_dataset_files(tmp_path):
     page = img_dir / 'p2.png'
     page.write_bytes(b'the page')
     prefix = dict(img_path=str(img_dir), seg_map_path=str(gt_dir))
-    for folder, what in ((gt_dir, 'GT'), (img_dir / '.', 'image')):
+    for folder, what in ((gt_dir, 'is the test GT folder'),
+                         (img_dir / '.', 'is the test image folder'),
+                         (gt_dir / 'preds', 'lies inside the test GT')):
         hook = GTFormatPredictionHook(out_dir=str(folder))
-        with pytest.raises(ValueError, match=f"test dataset's {what} folder"):
+        with pytest.raises(InputError, match=what):
             hook.before_test(fake_runner(meta, prefix))
-    # Without a data_prefix to compare with (another dataset class), the
+    # Found from the samples' files where data_prefix says nothing.
+    hook = GTFormatPredictionHook(out_dir=str(gt_dir))
+    with pytest.raises(InputError, match='is the test GT folder'):
+        hook.before_test(fake_runner(meta, samples=[
+            (str(img_dir / 'p1.jpg'), str(gt))]))
+    # A dataset that lists nothing (another dataset class): the
     # per-sample check still catches it.
     classes = np.zeros((2, 2), int)
     hook = GTFormatPredictionHook(out_dir=str(gt_dir))
@@ -108,6 +130,42 @@ def test_never_replaces_the_dataset_files(tmp_path):
                              outputs=[sample(classes, str(page))])
     assert gt.read_bytes() == b'the ground truth'
     assert page.read_bytes() == b'the page'
+    assert sorted(p.name for p in tmp_path.rglob('*')) == \
+        ['data', 'gt', 'p1.png', 'p2.png', 'test']
+
+
+def test_replaces_only_its_own_predictions(tmp_path):
+    """A user's file at a prediction's name stops the hook before its
+    first write (not only at that page); its own earlier predictions (they
+    carry its PNG marker) are replaced."""
+    from mmseg_pixdiva.engine.hooks import GTFormatPredictionHook
+    from mmseg_pixdiva.utils.errors import InputError
+    meta = dict(classes=list('abcd'), label_values=LABEL_VALUES)
+    pages = [(f'/data/test/data/p{i}.jpg', None) for i in (1, 2)]
+    out = tmp_path / 'preds'
+    first, second = np.zeros((3, 4), int), np.ones((3, 4), int)
+
+    def run(classes):
+        runner = fake_runner(meta, samples=pages)
+        hook = GTFormatPredictionHook(out_dir=str(out))
+        hook.before_test(runner)
+        hook.after_test_iter(runner, 0, outputs=[
+            sample(classes, img) for img, _ in pages])
+
+    run(first)
+    run(second)  # its own files: replaced
+    for name in ('p1.png', 'p2.png'):
+        assert np.array_equal(decode_gt(read_rgb(out / name), LABEL_VALUES),
+                              second)
+    (out / 'p2.png').write_bytes(b'my own notes')
+    with pytest.raises(InputError) as error:
+        run(first)
+    assert str(error.value).startswith(f'{out / "p2.png"}: refusing to '
+                                       'replace it')
+    # Nothing written: p1, before p2 in the batch, kept the second run's.
+    assert np.array_equal(decode_gt(read_rgb(out / 'p1.png'), LABEL_VALUES),
+                          second)
+    assert (out / 'p2.png').read_bytes() == b'my own notes'
 
 
 def test_in_a_real_test_run(tmp_path):

@@ -118,11 +118,21 @@ def train_row(tree, case, out):
     if case == 'missing':
         return argv[:2] + [tree['root'] / 'nope'] + argv[3:], \
             tree['root'] / 'nope'
-    if case == 'output_is_input':
-        return None
+    if case == 'output_is_input':  # the work dir is the config's folder
+        config = user_config(tree)
+        return [config] + argv[1:-1] + [config.parent], config
     gt = tree['root'] / 'train' / 'gt' / 'p.png'
     spoil(gt, case)
     return argv, gt
+
+
+def user_config(tree) -> Path:
+    """A config of the user's (the demo's, inherited) in the tree: the
+    runner dumps its config into the work dir under the config's name."""
+    config = tree['root'] / 'configs' / 'mine.py'
+    config.parent.mkdir()
+    config.write_text(f'_base_ = [{str(DEMO_CONFIG)!r}]\n')
+    return config
 
 
 def runner_test_row(tree, case, out):

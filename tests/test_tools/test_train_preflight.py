@@ -1,9 +1,11 @@
-"""tools/train.py and tools/test.py check every split before the runner.
+"""tools/train.py and tools/test.py check every split, and where they will
+write, before the runner.
 
 Each bad input ends the tool with one ``error:`` line naming the file or
 the config key, exit status 2, and no work dir: nothing was built, trained
 or written.
 """
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import pytest
 
 from mmseg_pixdiva.datasets.synthetic import write_synthetic_dataset
 
+from test_cli_bad_inputs import DATA_ROOT_CACHES
 from tool_loader import load_tool
 
 REPO = Path(__file__).resolve().parents[2]
@@ -169,3 +172,100 @@ def test_a_missing_test_split_does_not_stop_training(train_tool, data_root,
     with pytest.raises(preflight.InputError, match='test/data does not '
                        'exist'):
         preflight.check_config_inputs(cfg)
+
+
+# ----------------------------------------------------------------------
+# tools/test.py replaces no file of the user's: its --out and --show-dir
+# folders (and those of writing hooks the config enables) and its work dir.
+# ----------------------------------------------------------------------
+@pytest.fixture
+def quiet_preflight(monkeypatch):
+    """mmengine's logger keeps the stream of the first test that logged
+    (closed by pytest afterwards); the pre-flight's log line, written when
+    the data is fine, is not what these tests look at."""
+    from mmseg_pixdiva.apis import preflight
+    monkeypatch.setattr(preflight, 'print_log', lambda *args, **kwargs: None)
+
+
+def _snapshot(folder: Path) -> dict:
+    """Every file's hash, but the caches the dataset code keeps in the
+    data root."""
+    return {str(p.relative_to(folder)): hashlib.sha256(
+        p.read_bytes()).digest() for p in sorted(folder.rglob('*'))
+        if p.is_file() and p.name not in DATA_ROOT_CACHES}
+
+
+def _test_refused(tmp_path, capsys, *argv, config=DEMO) -> str:
+    """tools/test.py on ``argv`` (after config, checkpoint and data root):
+    exit status 2, one error line, every byte under ``tmp_path`` as it
+    was, no work dir. Returns the error line."""
+    checkpoint = tmp_path / 'model.pth'
+    checkpoint.write_bytes(b'never read: outputs are checked first')
+    before = _snapshot(tmp_path)
+    work_dir = tmp_path / 'work'
+    argv = [str(config), str(checkpoint), '--data-root',
+            str(tmp_path / 'data'), *map(str, argv)]
+    if '--work-dir' not in argv:
+        argv += ['--work-dir', str(work_dir)]
+    code = load_tool('test').main(argv)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith('error: ') and err.count('\n') == 1, err
+    assert _snapshot(tmp_path) == before
+    assert not work_dir.exists()
+    return err
+
+
+@pytest.mark.parametrize('flag,name,hook', [
+    ('--out', 'test_000.png', 'GTFormatPredictionHook'),
+    ('--show-dir', 'test_000_pred.png', 'ColourVisualizationHook')])
+def test_a_user_file_in_the_output_folder(data_root, tmp_path, capsys,
+                                          quiet_preflight, flag, name, hook):
+    mine = tmp_path / 'mine' / name
+    mine.parent.mkdir()
+    mine.write_bytes(b'my own file')
+    err = _test_refused(tmp_path, capsys, flag, mine.parent)
+    assert err.startswith(f'error: {mine}: refusing to replace it: it exists '
+                          f'and was not written by {hook}')
+
+
+@pytest.mark.parametrize('flag', ['--out', '--show-dir'])
+def test_a_folder_of_the_dataset(data_root, tmp_path, capsys,
+                                 quiet_preflight, flag):
+    """The test GT folder, a folder below it, a folder of another split."""
+    for folder, what in (
+            (data_root / 'test' / 'gt', 'it is the test GT folder'),
+            (data_root / 'test' / 'gt' / 'preds',
+             'it lies inside the test GT folder'),
+            (data_root / 'train' / 'data', 'it is the train image folder')):
+        err = _test_refused(tmp_path, capsys, flag, folder)
+        assert err.startswith(f'error: {folder}: refusing to write there: '
+                              f'{what} {data_root}'), err
+
+
+def test_a_hook_the_config_enables(data_root, tmp_path, capsys,
+                                   quiet_preflight):
+    """No flag needed: the config's own GTFormatPredictionHook."""
+    mine = tmp_path / 'preds' / 'test_000.png'
+    mine.parent.mkdir()
+    mine.write_bytes(b'mine')
+    config = tmp_path / 'configs' / 'with_preds.py'
+    config.parent.mkdir()
+    config.write_text(
+        f'_base_ = [{DEMO!r}]\n'
+        f"custom_hooks = [dict(type='GTFormatPredictionHook', "
+        f'out_dir={str(mine.parent)!r})]\n')
+    err = _test_refused(tmp_path, capsys, config=config)
+    assert err.startswith(f'error: {mine}: refusing to replace it')
+
+
+def test_a_work_dir_where_the_config_is(data_root, tmp_path, capsys):
+    """mmengine dumps the config into the work dir under its own name
+    (tools/train.py: the table of test_cli_bad_inputs.py)."""
+    config = tmp_path / 'configs' / 'mine.py'
+    config.parent.mkdir()
+    config.write_text(f'_base_ = [{DEMO!r}]\n')
+    err = _test_refused(tmp_path, capsys, '--work-dir', config.parent,
+                        config=config)
+    assert err == (f'error: {config}: refusing to write there: it is the '
+                   f'config {config}; choose another output\n')

@@ -3,7 +3,9 @@ import numpy as np
 import pytest
 
 from mmseg_pixdiva.core.encoding import decode_gt
-from mmseg_pixdiva.utils.gt_format import (gt_format_path, png_size,
+from mmseg_pixdiva.utils.atomic import atomic_write_image
+from mmseg_pixdiva.utils.gt_format import (gt_format_path,
+                                           is_prediction_file, png_size,
                                            write_gt_format_prediction)
 
 HISDB_VALUES = [1, 2, 4, 6, 8, 10, 12, 14]
@@ -31,6 +33,19 @@ def test_written_prediction_decodes_back(tmp_path):
     assert np.array_equal(decode_gt(rgb, HISDB_VALUES), classes)
     assert png_size(path) == (53, 37)
     assert [p.name for p in path.parent.iterdir()] == ['page.png']
+
+
+def test_predictions_are_marked_as_ours(tmp_path):
+    """A prediction carries the PNG marker that lets a rerun replace it; a
+    GT of the same pixels (no marker) or any other file does not."""
+    classes = np.zeros((4, 5), int)
+    write_gt_format_prediction(tmp_path / 'pred.png', classes, HISDB_VALUES)
+    atomic_write_image(tmp_path / 'gt.png', read_rgb(tmp_path / 'pred.png'))
+    (tmp_path / 'notes.png').write_text('not a PNG')
+    assert is_prediction_file(tmp_path / 'pred.png')
+    assert not is_prediction_file(tmp_path / 'gt.png')
+    assert not is_prediction_file(tmp_path / 'notes.png')
+    assert not is_prediction_file(tmp_path / 'missing.png')
 
 
 def test_bad_classes_leave_no_file(tmp_path):

@@ -40,6 +40,21 @@ def test_refuse_input_folders(tmp_path):
     with pytest.raises(OutputIsInputError, match='it is the GT folder'):
         refuse_input_folders(tmp_path / 'in' / '.',
                              [('scan', None), ('GT', tmp_path / 'in')])
+    # Below an input folder: refused only when asked (dataset folders).
+    below = tmp_path / 'in' / 'preds'
+    refuse_input_folders(below, [('GT', tmp_path / 'in')])
+    for inside in (below, tmp_path / 'out' / '..' / 'in' / 'a' / 'b'):
+        with pytest.raises(OutputIsInputError,
+                           match=f'lies inside the GT folder {tmp_path}/in;'):
+            refuse_input_folders(inside, [('GT', tmp_path / 'in')],
+                                 inside=True)
+    # Through a link to the input folder; a sibling named alike is fine.
+    os.symlink(tmp_path / 'in', tmp_path / 'link')
+    with pytest.raises(OutputIsInputError, match='lies inside'):
+        refuse_input_folders(tmp_path / 'link' / 'preds',
+                             [('GT', tmp_path / 'in')], inside=True)
+    refuse_input_folders(tmp_path / 'in_preds', [('GT', tmp_path / 'in')],
+                         inside=True)
 
 
 def test_refuse_foreign_files_replaces_only_its_own(tmp_path):

@@ -38,7 +38,10 @@ class ColourVisualizationHook(Hook):
     * Test, when ``draw`` is True, every page at full resolution in the
       show folder: ``<stem>_pred.png``, ``<stem>_gt.png``,
       ``<stem>_errors.png`` (DIVA layout evaluator's error colour code),
-      ``<stem>_overlay.png`` if ``overlay``; and ``legend.png`` once.
+      ``<stem>_overlay.png`` if ``overlay``; and ``legend.png`` once. A
+      show folder in the dataset's folders, or a file there that is not
+      its own picture, is refused before the first (see
+      :class:`~.test_pictures_hook.TestPicturesHook`).
     * Training and validation, every ``interval`` iterations: a downscaled
       side-by-side panel (scan, GT, prediction) sent to the visualizer's
       backends (local files, TensorBoard, ...). The scan is the batch's

@@ -6,7 +6,9 @@ from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
 
 from ...utils.gt_format import (check_not_an_input, gt_format_path,
+                                is_prediction_file,
                                 write_gt_format_prediction)
+from .output_check import Folders, refuse_unsafe_outputs
 
 
 @HOOKS.register_module()
@@ -16,9 +18,11 @@ class GTFormatPredictionHook(Hook):
     The PNG is RGB, the same size as the input page (mmseg's postprocessing
     resizes the prediction back to ``ori_shape``), blue = the class encoding
     (``label_values[class]``, e.g. the HisDB bits), red = green = 0, written
-    atomically. ``tools/test.py --out DIR`` adds this hook. An ``out_dir``
-    that is the test dataset's image or GT folder, or an output path that is
-    a sample's own page or GT file, is refused before anything is written.
+    atomically, marked as the package's own (a ``Software`` text).
+    ``tools/test.py --out DIR`` adds this hook. Refused before the first
+    page (:meth:`check_outputs`): an ``out_dir`` that is, or lies inside, a
+    folder of the test dataset, and an existing file at an output's name
+    that is not such a prediction.
 
     Args:
         out_dir (str): Folder for the PNGs (created if missing).
@@ -51,21 +55,25 @@ class GTFormatPredictionHook(Hook):
                     'dataset that provides it or set label_values on the '
                     'hook')
             self._label_values = [int(v) for v in values]
-        self._check_out_dir(runner)
+        self.check_outputs(runner.test_dataloader.dataset)
         self.out_dir.mkdir(parents=True, exist_ok=True)
 
-    def _check_out_dir(self, runner) -> None:
-        """Refuse an ``out_dir`` that is a data folder of the test set."""
-        prefix = getattr(runner.test_dataloader.dataset, 'data_prefix',
-                         None) or {}
-        out_dir = self.out_dir.resolve()
-        for key, what in (('seg_map_path', 'GT'), ('img_path', 'image')):
-            folder = prefix.get(key)
-            if folder and Path(folder).resolve() == out_dir:
-                raise ValueError(
-                    f'GTFormatPredictionHook: out_dir {self.out_dir} is the '
-                    f'test dataset\'s {what} folder; the predictions would '
-                    'replace its files. Choose another folder')
+    def check_outputs(self, dataset, input_folders: Folders = ()) -> None:
+        """Refuse an unsafe ``out_dir`` before anything is written (see
+        :func:`~.output_check.refuse_unsafe_outputs`).
+
+        Args:
+            dataset: The test dataset, built.
+            input_folders: More ``(role, folder)`` pairs to refuse.
+
+        Raises:
+            OutputIsInputError: Naming the output and the input, or the
+                existing file that is no prediction of this package.
+        """
+        refuse_unsafe_outputs(
+            self.out_dir, dataset,
+            lambda pages: [gt_format_path(self.out_dir, p) for p in pages],
+            is_prediction_file, type(self).__name__, input_folders)
 
     def after_test_iter(self,
                         runner,

@@ -94,13 +94,18 @@ class PageHookBase(Hook):
     # ------------------------------------------------------------------
     # Dataset description
     # ------------------------------------------------------------------
+    @staticmethod
+    def _dataset(runner, mode: str):
+        """The dataset of the runner's ``mode`` loop, or None."""
+        loop = getattr(runner, f'{mode}_loop', None)
+        return getattr(getattr(loop, 'dataloader', None), 'dataset', None)
+
     def _dataset_meta(self, runner, mode: str) -> dict:
         """classes / palette / label_values for ``mode``, hook args first."""
         if mode in self._meta:
             return self._meta[mode]
         metainfo = {}
-        loop = getattr(runner, f'{mode}_loop', None)
-        dataset = getattr(getattr(loop, 'dataloader', None), 'dataset', None)
+        dataset = self._dataset(runner, mode)
         if dataset is not None and getattr(dataset, 'metainfo', None):
             metainfo = dict(dataset.metainfo)
         elif getattr(getattr(runner, 'visualizer', None), 'dataset_meta',

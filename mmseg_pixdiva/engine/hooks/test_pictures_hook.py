@@ -8,10 +8,14 @@ from mmengine.dist import get_rank
 
 from mmseg.registry import HOOKS
 from mmseg_pixdiva.utils.atomic import atomic_write_image
-from mmseg_pixdiva.visualization import (PICTURE_SOFTWARE, legend_image,
-                                         page_pictures, write_page_pictures)
+from mmseg_pixdiva.utils.output_guard import PathLike
+from mmseg_pixdiva.visualization import (LEGEND, PICTURE_KINDS,
+                                         PICTURE_SOFTWARE, is_picture_file,
+                                         legend_image, page_pictures,
+                                         picture_path, write_page_pictures)
 from mmseg_pixdiva.visualization.io import decode_rgb
 
+from .output_check import Folders, refuse_unsafe_outputs
 from .page_hook_base import PageHookBase
 
 
@@ -21,6 +25,9 @@ class TestPicturesHook(PageHookBase):
     in the show folder: ``<stem>_pred.png``, ``<stem>_gt.png``,
     ``<stem>_errors.png`` (DIVA layout evaluator's error colour code),
     ``<stem>_overlay.png`` if ``overlay``; and ``legend.png`` once.
+    Refused before the first (:meth:`check_outputs`): a show folder that
+    is, or lies inside, a folder of the test dataset, and an existing file
+    at a picture's name that is not a picture of this package.
 
     Args:
         draw (bool): Write the pictures. mmseg's ``tools/test.py`` sets it
@@ -60,18 +67,57 @@ class TestPicturesHook(PageHookBase):
         self.wait_time = wait_time
         self._out_dir: Optional[Path] = None
 
-    def _resolve_out_dir(self, runner) -> Path:
-        log_dir = Path(getattr(runner, 'log_dir', None)
-                       or getattr(runner, 'work_dir', '.'))
-        if self.show_dir is not None:
-            return Path(self.show_dir) if osp.isabs(self.show_dir) \
-                else log_dir / self.show_dir
-        cfg = getattr(runner, 'cfg', None) or {}
-        save_dir = (cfg.get('visualizer') or {}).get('save_dir')
-        if save_dir:  # tools/test.py --show-dir sets this
-            return Path(save_dir)
-        return log_dir / 'colour_vis'
+    def show_folder(self, cfg, log_dir: Optional[PathLike]
+                    ) -> Optional[Path]:
+        """The folder of the pictures (see ``show_dir``).
 
+        Args:
+            cfg: The run's config (its ``visualizer.save_dir`` is used).
+            log_dir: The run's log folder; None before the runner exists.
+
+        Returns:
+            Path | None: None where the folder lies in the log folder and
+            ``log_dir`` is None (a new folder of the run, checked by the
+            hook itself).
+        """
+        if self.show_dir is not None and osp.isabs(self.show_dir):
+            return Path(self.show_dir)
+        save_dir = (cfg.get('visualizer') or {}).get('save_dir') \
+            if self.show_dir is None else None
+        if save_dir:  # mmseg's tools/test.py --show-dir sets this
+            return Path(save_dir)
+        if log_dir is None:
+            return None
+        return Path(log_dir) / ('colour_vis' if self.show_dir is None
+                                else self.show_dir)
+
+    def _resolve_out_dir(self, runner) -> Path:
+        log_dir = getattr(runner, 'log_dir', None) or \
+            getattr(runner, 'work_dir', '.')
+        return self.show_folder(getattr(runner, 'cfg', None) or {}, log_dir)
+
+    def check_outputs(self, dataset, out_dir: PathLike,
+                      input_folders: Folders = ()) -> None:
+        """Refuse an unsafe show folder before anything is written (see
+        :func:`~.output_check.refuse_unsafe_outputs`).
+
+        Args:
+            dataset: The test dataset, built.
+            out_dir: The show folder.
+            input_folders: More ``(role, folder)`` pairs to refuse.
+
+        Raises:
+            OutputIsInputError: Naming the output and the input, or the
+                existing file that is no picture of this package.
+        """
+        kinds = [kind for kind in PICTURE_KINDS
+                 if kind != 'overlay' or self.overlay]
+        refuse_unsafe_outputs(
+            out_dir, dataset,
+            lambda pages: [Path(out_dir) / LEGEND] + [
+                picture_path(out_dir, Path(page).stem, kind)
+                for page in pages for kind in kinds],
+            is_picture_file, self.log_name, input_folders)
 
     def before_test_epoch(self, runner) -> None:
         self._new_epoch('test')
@@ -79,10 +125,11 @@ class TestPicturesHook(PageHookBase):
             return
         meta = self._dataset_meta(runner, 'test')
         self._out_dir = self._resolve_out_dir(runner)
+        self.check_outputs(self._dataset(runner, 'test'), self._out_dir)
         if get_rank() == 0:
             legend = legend_image(meta['classes'], meta['palette'],
                                   meta['label_values'], title='Classes')
-            atomic_write_image(self._out_dir / 'legend.png', legend,
+            atomic_write_image(self._out_dir / LEGEND, legend,
                                software=PICTURE_SOFTWARE)
 
     def after_test_iter(self, runner, batch_idx: int, data_batch=None,
