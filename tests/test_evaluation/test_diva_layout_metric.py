@@ -78,6 +78,34 @@ def test_prediction_dir_never_replaces_a_gt(pages, tmp_path):
     assert gt_path.read_bytes() == before
 
 
+def test_outputs_replace_only_the_metrics_own_files(pages, tmp_path):
+    """A user's file under a prediction's or a report's name stops the run
+    and is kept; the metric's own files of an earlier run are replaced."""
+    from mmseg_pixdiva.utils.output_guard import OutputIsInputError
+    gt_path, classes = pages[0]
+    saved, out = tmp_path / 'saved', tmp_path / 'out'
+    saved.mkdir()
+    out.mkdir()
+    mine = saved / gt_path.name
+    mine.write_bytes(b'my notes')
+    metric = make_metric(prediction_dir=str(saved), output_dir=str(out))
+    with pytest.raises(OutputIsInputError,
+                       match=f'{mine}: refusing to replace it'):
+        metric.process({}, [data_sample(classes, gt_path)])
+    assert mine.read_bytes() == b'my notes'
+    mine.unlink()
+    (out / 'summary.json').write_text('{"mine": 1}')
+    metric.process({}, [data_sample(classes, gt_path)])
+    with pytest.raises(OutputIsInputError, match='summary.json: refusing'):
+        metric.evaluate(1)
+    assert (out / 'summary.json').read_text() == '{"mine": 1}'
+    (out / 'summary.json').unlink()
+    for _ in range(2):  # a second run replaces the first run's files
+        metric.process({}, [data_sample(classes, gt_path)])
+        metric.evaluate(1)
+    assert (out / 'summary.json').is_file() and (saved / gt_path.name).is_file()
+
+
 def test_metric_equals_cli_on_the_saved_predictions(pages, tmp_path, capsys):
     metric = make_metric(output_dir=str(tmp_path / 'out'),
                          prediction_dir=str(tmp_path / 'saved'))

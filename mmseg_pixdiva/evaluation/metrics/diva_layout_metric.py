@@ -18,7 +18,9 @@ from mmengine.logging import MMLogger, print_log
 from mmseg.registry import METRICS
 from ...core.encoding import HISDB_BITS, classes_to_gt_rgb
 from ...utils.atomic import atomic_write_image
-from ...utils.gt_format import check_not_an_input
+from ...utils.gt_format import (PREDICTION_SOFTWARE, check_not_an_input,
+                                is_prediction_file)
+from ...utils.output_guard import refuse_foreign_files
 from .. import layout_analysis as la
 from .. import layout_io as lio
 from .. import layout_report as report
@@ -45,7 +47,11 @@ class DIVALayoutMetric(BaseMetric):
         output_dir (str, optional): Write ``pages.csv`` and ``summary.json``
             (same files as ``pixdiva-evaluate`` folder mode) here.
         prediction_dir (str, optional): Also save every prediction in GT
-            format (``<stem>.png``) here, e.g. for the Java tool.
+            format (``<stem>.png``) here, e.g. for the Java tool. An
+            existing file there is replaced only if it is a prediction this
+            project wrote (its PNG ``Software`` text), and likewise the
+            reports in ``output_dir``; any other file stops the run with
+            :class:`~mmseg_pixdiva.utils.output_guard.OutputIsInputError`.
         collect_device (str): ``'cpu'`` or ``'gpu'`` for gathering results
             across ranks.
         prefix (str, optional): Metric name prefix.
@@ -110,7 +116,12 @@ class DIVALayoutMetric(BaseMetric):
                 prediction = osp.join(self.prediction_dir, stem + '.png')
                 check_not_an_input(
                     prediction, (gt_path, data_sample.get('img_path')))
-                atomic_write_image(prediction, pred_rgb)
+                # Only an earlier run's prediction (its PNG mark) may be
+                # replaced, never a file of the user's of that name.
+                refuse_foreign_files([prediction], is_prediction_file,
+                                     'DIVALayoutMetric(prediction_dir)')
+                atomic_write_image(prediction, pred_rgb,
+                                   software=PREDICTION_SOFTWARE)
             self.results.append(
                 dict(stem=stem, gt=str(gt_path), prediction=prediction,
                      histogram=hist.to_sparse()))
@@ -152,6 +163,10 @@ class DIVALayoutMetric(BaseMetric):
                 for s, r in zip(page_scores, results)
             ]
             summary = report.summary_record(page_scores, pooled, pages)
+            refuse_foreign_files(
+                [osp.join(self.output_dir, name)
+                 for name in (report.PAGES_CSV, report.SUMMARY_JSON)],
+                report.is_report_file, 'DIVALayoutMetric(output_dir)')
             report.write_report(self.output_dir, pages, summary)
             print_log(f'per-page results written to {self.output_dir}',
                       logger)
