@@ -18,6 +18,7 @@ HERE = osp.dirname(osp.abspath(__file__))
 sys.path.insert(0, osp.join(HERE, '..'))
 
 from mmseg_pixdiva.datasets.synthetic import write_synthetic_dataset  # noqa
+from mmseg_pixdiva.utils.errors import exit_on_input_error  # noqa
 
 CONFIG = osp.join(HERE, '..', 'configs', 'demo_synthetic_unet.py')
 
@@ -38,10 +39,34 @@ def run(*args: str) -> None:
     subprocess.run(command, check=True)
 
 
+def refuse_unmarked_outputs(predictions: str, pictures: str,
+                            scores: str) -> None:
+    """Before training: the test step (step 3) replaces only its own files
+    of an earlier demo, so a file there it cannot tell as its own (a
+    user's, or one of a version before the marks) would stop the demo only
+    after minutes of training."""
+    from pathlib import Path
+
+    from mmseg_pixdiva.evaluation.layout_report import is_report_file
+    from mmseg_pixdiva.utils.gt_format import is_prediction_file
+    from mmseg_pixdiva.utils.output_guard import refuse_foreign_files
+    from mmseg_pixdiva.visualization import is_picture_file
+    for folder, pattern, is_own in ((predictions, '*.png', is_prediction_file),
+                                    (pictures, '*.png', is_picture_file),
+                                    (scores, '*', is_report_file)):
+        refuse_foreign_files(sorted(Path(folder).glob(pattern)), is_own,
+                             'the demo')
+
+
+@exit_on_input_error
 def main(argv=None) -> int:
     args = parse_args(argv)
     work_dir = osp.abspath(args.work_dir)
     data_root = osp.join(work_dir, 'data')
+    predictions = osp.join(work_dir, 'predictions')
+    pictures = osp.join(work_dir, 'pictures')
+    scores = osp.join(work_dir, 'scores')
+    refuse_unmarked_outputs(predictions, pictures, scores)
     print(f'1/3 synthetic manuscripts -> {data_root}', flush=True)
     write_synthetic_dataset(data_root, n_train=8, n_val=2, n_test=2,
                             height=512, width=384, test_height=1024,
@@ -56,9 +81,6 @@ def main(argv=None) -> int:
         '--data-root', data_root, '--cfg-options', *options)
     with open(osp.join(work_dir, 'last_checkpoint')) as f:
         checkpoint = f.read().strip()
-    predictions = osp.join(work_dir, 'predictions')
-    pictures = osp.join(work_dir, 'pictures')
-    scores = osp.join(work_dir, 'scores')
     print('3/3 testing on the full-resolution test pages', flush=True)
     run(osp.join(HERE, 'test.py'), CONFIG, checkpoint, '--work-dir', work_dir,
         '--data-root', data_root, '--out', predictions, '--show-dir',

@@ -12,7 +12,8 @@ the ColourVisualizationHook.
 
 Refused before the runner is built (exit status 2, nothing written): an
 ``--out`` or ``--show-dir`` folder (or that of a writing hook the config
-enables) that is, or lies inside, an image or GT folder of any split the
+enables, or the ``prediction_dir`` / ``output_dir`` of a
+``DIVALayoutMetric`` in the test evaluator) that is, or lies inside, an image or GT folder of any split the
 config names; an existing file there at an output's name that is not the
 hook's own (its PNGs carry a ``Software`` text); a ``--work-dir`` where
 mmengine's config dump would replace the config or a file that is no dump
@@ -113,10 +114,47 @@ def writing_hook_checks(cfg: Config) -> List[Callable]:
     return checks
 
 
+def writing_metric_checks(cfg: Config) -> List[Callable]:
+    """The same checks for the folders of every ``DIVALayoutMetric`` of the
+    test evaluator: ``prediction_dir`` (``<page stem>.png``, its marked
+    predictions) and ``output_dir`` (its reports)."""
+    from mmseg_pixdiva.engine.hooks.output_check import \
+        refuse_unsafe_outputs as refuse_folder
+    from mmseg_pixdiva.evaluation import layout_report as report
+    from mmseg_pixdiva.evaluation.layout_io import stem_of
+    from mmseg_pixdiva.utils.gt_format import is_prediction_file
+    evaluators = cfg.get('test_evaluator', None) or []
+    if isinstance(evaluators, dict):
+        evaluators = [evaluators]
+    checks = []
+    for metric in evaluators:
+        if metric.get('type') != 'DIVALayoutMetric':
+            continue
+        folder = metric.get('prediction_dir', None)
+        if folder:
+            checks.append(functools.partial(
+                refuse_folder, folder,
+                outputs=lambda pages, folder=folder: [
+                    osp.join(folder, f'{stem_of(page)}.png')
+                    for page in pages],
+                is_own=is_prediction_file,
+                tool='DIVALayoutMetric(prediction_dir)'))
+        folder = metric.get('output_dir', None)
+        if folder:
+            checks.append(functools.partial(
+                refuse_folder, folder,
+                outputs=lambda pages, folder=folder: [
+                    osp.join(folder, name)
+                    for name in (report.PAGES_CSV, report.SUMMARY_JSON)],
+                is_own=report.is_report_file,
+                tool='DIVALayoutMetric(output_dir)'))
+    return checks
+
+
 def refuse_unsafe_outputs(cfg: Config) -> None:
-    """Refuse the writing hooks' folders and files before the runner is
-    built (see the module docstring)."""
-    checks = writing_hook_checks(cfg)
+    """Refuse the writing hooks' and metrics' folders and files before the
+    runner is built (see the module docstring)."""
+    checks = writing_hook_checks(cfg) + writing_metric_checks(cfg)
     if not checks:
         return
     folders = [(f'{split} {role}', folder)
@@ -127,7 +165,7 @@ def refuse_unsafe_outputs(cfg: Config) -> None:
                    cfg[f'{split}_dataloader']['dataset'])]
     dataset = build_split_dataset(cfg, 'test')
     for check in checks:
-        check(dataset, input_folders=folders)
+        check(dataset=dataset, input_folders=folders)
 
 
 @exit_on_input_error

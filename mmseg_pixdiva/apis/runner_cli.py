@@ -112,6 +112,11 @@ def refuse_config_overwrite(cfg: Config) -> None:
     included) or another file that is no dump of an earlier run (a config
     of the same name, one of its ``_base_`` files).
 
+    A config that is itself a dump (``tools/test.py work_dirs/x/x.py
+    work_dirs/x/iter_1000.pth``, mmseg's usual way to test a run, whose
+    dump names its own work dir) may be dumped over: that is what every
+    run into a work dir does to its dump.
+
     Args:
         cfg (Config): The run's config, work dir set.
 
@@ -121,7 +126,8 @@ def refuse_config_overwrite(cfg: Config) -> None:
     dump = config_dump_path(cfg)
     if dump is None:
         return
-    refuse_inputs([dump], [('config', cfg.filename)])
+    if not is_config_dump(Path(cfg.filename)):
+        refuse_inputs([dump], [('config', cfg.filename)])
     refuse_foreign_files([dump], is_config_dump,
                          "mmengine's runner (as a config dump)")
 

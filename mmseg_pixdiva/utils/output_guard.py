@@ -110,4 +110,6 @@ def refuse_foreign_files(outputs: Iterable[PathLike],
         if output.exists() and not (output.is_file() and is_own(output)):
             raise OutputIsInputError(
                 f'{output}: refusing to replace it: it exists and was not '
-                f'written by {tool}; move it away or choose another output')
+                f'written by {tool} (as far as its mark tells: outputs of '
+                'versions before the marks have none); move it away or '
+                'choose another output')

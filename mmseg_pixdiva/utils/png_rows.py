@@ -39,6 +39,10 @@ _CHANNELS = {0: 1, 2: 3}
 #: full decoder, which knows what OpenCV makes of it.
 _INERT_CHUNKS = frozenset({b'tEXt', b'zTXt', b'iTXt', b'tIME', b'pHYs'})
 
+#: The longest side libpng (so OpenCV) decodes by default; longer PNGs are
+#: refused by the decoder, so they must not be read here either.
+LIBPNG_MAX_SIDE = 1_000_000
+
 #: Pixels per block: a few MB of inflated rows, so a block is counted while
 #: it is in the CPU cache and a page never sits whole in memory.
 DEFAULT_BLOCK_PIXELS = 1 << 20
@@ -70,7 +74,11 @@ def _plain_layout(data: bytes) -> Tuple[int, int, int, List[memoryview]]:
         if zlib.crc32(view[pos + 4:end]) != crc:
             raise NeedsFullDecode(f'CRC error in {kind!r}')
         payload = view[pos + 8:end]
+        if (kind == b'IHDR') != (header is None):
+            raise NeedsFullDecode('IHDR not the first chunk, or twice')
         if kind == b'IHDR':
+            if length != 13:
+                raise NeedsFullDecode('IHDR of a wrong length')
             header = struct.unpack('>IIBBBBB', payload)
         elif kind == b'IDAT':
             if idat and previous != b'IDAT':
@@ -85,7 +93,8 @@ def _plain_layout(data: bytes) -> Tuple[int, int, int, List[memoryview]]:
         raise NeedsFullDecode('no IHDR or IDAT')
     width, height, depth, colour, compression, filtering, interlace = header
     if depth != 8 or colour not in _CHANNELS or compression or filtering \
-            or interlace or not 0 < width * height <= MAX_DECODED_PIXELS:
+            or interlace or not 0 < width * height <= MAX_DECODED_PIXELS \
+            or max(width, height) > LIBPNG_MAX_SIDE:
         raise NeedsFullDecode('not plain 8-bit grey or RGB')
     return width, height, _CHANNELS[colour], idat
 

@@ -70,3 +70,17 @@ def test_an_earlier_dump_is_replaced_and_any_other_file_is_not(tmp_path):
     dump.unlink()
     os.symlink(tmp_path / 'elsewhere.py', dump)
     assert not is_config_dump(dump)
+
+
+def test_a_run_from_the_dump_in_its_own_work_dir_is_allowed(tmp_path):
+    """mmseg's usual way to test a run: the config the runner dumped into
+    the work dir, whose work_dir is that folder (tools/test.py
+    work_dirs/x/x.py work_dirs/x/iter_1000.pth, or a resumed training)."""
+    work_dir = tmp_path / 'work'
+    cfg = config_in(tmp_path / 'configs', work_dir)
+    work_dir.mkdir()
+    cfg.dump(str(config_dump_path(cfg)))
+    dumped = Config.fromfile(str(work_dir / 'mine.py'))
+    assert Path(dumped.work_dir) == work_dir
+    assert config_dump_path(dumped) == work_dir / 'mine.py'
+    refuse_config_overwrite(dumped)  # no error

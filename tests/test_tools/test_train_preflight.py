@@ -259,6 +259,30 @@ def test_a_hook_the_config_enables(data_root, tmp_path, capsys,
     assert err.startswith(f'error: {mine}: refusing to replace it')
 
 
+@pytest.mark.parametrize('option,name,folder', [
+    ('prediction_dir', 'test_000.png', 'saved'),
+    ('output_dir', 'summary.json', 'scores'),
+    ('prediction_dir', None, 'data/test/data')])
+def test_the_folders_of_the_diva_metric(data_root, tmp_path, capsys,
+                                        quiet_preflight, option, name,
+                                        folder):
+    """DIVALayoutMetric's prediction_dir and output_dir: a user's file
+    there, or a folder of the dataset, before the runner is built."""
+    out = tmp_path / folder
+    if name:
+        out.mkdir()
+        (out / name).write_bytes(b'mine')
+    err = _test_refused(tmp_path, capsys, '--cfg-options',
+                        f'test_evaluator.0.{option}={out}')
+    if name:
+        assert err.startswith(
+            f'error: {out / name}: refusing to replace it: it exists and was'
+            f' not written by DIVALayoutMetric({option})'), err
+    else:
+        assert err.startswith(f'error: {out}: refusing to write there: it '
+                              'is the test image folder'), err
+
+
 def test_a_work_dir_where_the_config_is(data_root, tmp_path, capsys):
     """mmengine dumps the config into the work dir under its own name
     (tools/train.py: the table of test_cli_bad_inputs.py)."""

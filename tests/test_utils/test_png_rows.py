@@ -90,6 +90,12 @@ def _text_between_idats(png: bytes) -> bytes:
     return png[:first] + text_chunk('Comment', 'x') + png[first:]
 
 
+def _long_ihdr(png: bytes) -> bytes:
+    """``png`` with a byte appended to its IHDR data (CRC right)."""
+    ihdr = png[16:29] + b'\0'
+    return png[:8] + chunk(b'IHDR', ihdr) + png[33:]
+
+
 def _needs_full_decode(path):
     with pytest.raises(NeedsFullDecode):
         for _ in iter_unfiltered_rows(path, block_pixels=23 * 5):
@@ -100,7 +106,8 @@ def _needs_full_decode(path):
     'filtered first row', 'filtered last row', 'transparency chunk',
     'gamma chunk', 'bad IDAT CRC', 'short stream', 'stream runs on',
     'data after the stream', '16-bit', 'interlaced', 'no IEND', 'JPEG',
-    'text between the data chunks'])
+    'text between the data chunks', 'IHDR of a wrong length',
+    'text before IHDR', 'wider than libpng reads'])
 def test_anything_not_plain_goes_to_the_decoder(tmp_path, case):
     page = _page()
     raw = b''.join(b'\0' + row.tobytes() for row in page.reshape(37, -1))
@@ -122,6 +129,11 @@ def test_anything_not_plain_goes_to_the_decoder(tmp_path, case):
         'JPEG': lambda: cv2.imencode('.jpg', page)[1].tobytes(),
         'text between the data chunks': lambda: _text_between_idats(
             _png(page)),
+        'IHDR of a wrong length': lambda: _long_ihdr(_png(page)),
+        'text before IHDR': lambda: PNG_SIGNATURE + chunk(b'tEXt', b'a\0b')
+        + _png(page)[8:],
+        'wider than libpng reads': lambda: _png(
+            np.zeros((1, 1_000_001), np.uint8)),
     }[case]()
     path = tmp_path / 'odd.png'
     path.write_bytes(png)
