@@ -83,6 +83,16 @@ def page_files(folders):
                   if p.suffix.lower() in SUFFIXES)
 
 
+def pages_and_model_parser(description: str) -> argparse.ArgumentParser:
+    """A parser with ``--pages`` (folders of page images, required) and
+    :func:`add_model_arguments`; the caller adds its own options."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument('--pages', nargs='+', required=True,
+                        help='folders of page images')
+    add_model_arguments(parser)
+    return parser
+
+
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     """``--config``, ``--checkpoint`` (the demo's by default), ``--device``
     and ``--cfg-options``."""
@@ -127,12 +137,9 @@ def model_only_seconds(config, checkpoint, pages, device, cfg_options):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--pages', nargs='+', required=True,
-                        help='folders of page images')
+    parser = pages_and_model_parser(__doc__.split('\n')[0])
     parser.add_argument('--copies', type=int, default=1,
                         help='list each page this many times (links)')
-    add_model_arguments(parser)
     parser.add_argument('--io-workers', type=int, default=1)
     parser.add_argument('--nproc', type=int, default=2,
                         help='processes of the dist run (0: none)')

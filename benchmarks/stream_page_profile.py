@@ -23,7 +23,6 @@ run on the same pages:
 
 Model: the demo (``make demo``) unless ``--config/--checkpoint`` are given.
 """
-import argparse
 import sys
 import time
 import warnings
@@ -33,8 +32,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 import mmseg_pixdiva  # noqa: E402,F401  (compat layer before mmseg)
-from infer_throughput import (GpuBusy, add_model_arguments,  # noqa: E402
-                              load_model, page_files)
+from infer_throughput import (GpuBusy, load_model,  # noqa: E402
+                              page_files, pages_and_model_parser)
 
 
 def _sync(device) -> None:
@@ -144,12 +143,9 @@ def main() -> None:
     import torch
 
     from mmseg_pixdiva.models.utils import band_merge
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--pages', nargs='+', required=True,
-                        help='folders of page images')
+    parser = pages_and_model_parser(__doc__.split('\n')[0])
     parser.add_argument('--limit', type=int, default=10,
                         help='pages to segment (default 10)')
-    add_model_arguments(parser)
     args = parser.parse_args()
     pages = page_files(args.pages)[:args.limit]
     if not pages:

@@ -116,36 +116,34 @@ def writing_hook_checks(cfg: Config) -> List[Callable]:
 
 def writing_metric_checks(cfg: Config) -> List[Callable]:
     """The same checks for the folders of every ``DIVALayoutMetric`` of the
-    test evaluator: ``prediction_dir`` (``<page stem>.png``, its marked
-    predictions) and ``output_dir`` (its reports)."""
+    test evaluator: ``prediction_dir`` (its marked predictions) and
+    ``output_dir`` (its reports)."""
+    from mmseg.registry import METRICS
+
     from mmseg_pixdiva.engine.hooks.output_check import \
         refuse_unsafe_outputs as refuse_folder
     from mmseg_pixdiva.evaluation import layout_report as report
-    from mmseg_pixdiva.evaluation.layout_io import stem_of
     from mmseg_pixdiva.utils.gt_format import is_prediction_file
     evaluators = cfg.get('test_evaluator', None) or []
     if isinstance(evaluators, dict):
         evaluators = [evaluators]
     checks = []
-    for metric in evaluators:
-        if metric.get('type') != 'DIVALayoutMetric':
+    for metric_cfg in evaluators:
+        if metric_cfg.get('type') != 'DIVALayoutMetric':
             continue
-        folder = metric.get('prediction_dir', None)
-        if folder:
+        metric = METRICS.build(copy.deepcopy(metric_cfg))
+        if metric.prediction_dir:
             checks.append(functools.partial(
-                refuse_folder, folder,
-                outputs=lambda pages, folder=folder: [
-                    osp.join(folder, f'{stem_of(page)}.png')
-                    for page in pages],
+                refuse_folder, metric.prediction_dir,
+                outputs=lambda pages, metric=metric: [
+                    metric.prediction_path(page) for page in pages],
                 is_own=is_prediction_file,
                 tool='DIVALayoutMetric(prediction_dir)'))
-        folder = metric.get('output_dir', None)
-        if folder:
+        if metric.output_dir:
             checks.append(functools.partial(
-                refuse_folder, folder,
-                outputs=lambda pages, folder=folder: [
-                    osp.join(folder, name)
-                    for name in (report.PAGES_CSV, report.SUMMARY_JSON)],
+                refuse_folder, metric.output_dir,
+                outputs=lambda pages, metric=metric: report.report_paths(
+                    metric.output_dir),
                 is_own=report.is_report_file,
                 tool='DIVALayoutMetric(output_dir)'))
     return checks

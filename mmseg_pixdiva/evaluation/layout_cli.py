@@ -362,8 +362,8 @@ def folder_outputs(args: argparse.Namespace,
                    originals: Dict[str, str]) -> List[Path]:
     """Every file a folder run will write."""
     out_dir = Path(args.out_dir)
-    outputs = [out_dir / report.PAGES_CSV,
-               Path(args.json) if args.json else out_dir / SUMMARY_JSON]
+    outputs = [Path(path) for path in report.report_paths(out_dir,
+                                                          args.json)]
     if not args.no_visualization:
         for stem, _, _ in pairs:
             outputs.append(out_dir / (stem + VISUALIZATION_SUFFIX))

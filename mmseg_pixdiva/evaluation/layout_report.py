@@ -103,14 +103,21 @@ def csv_text(rows: Sequence[Dict[str, object]]) -> str:
     return buffer.getvalue()
 
 
+def report_paths(out_dir, summary_path=None) -> List[str]:
+    """The files :func:`write_report` writes: ``out_dir/pages.csv`` and
+    ``summary_path`` (by default ``out_dir/summary.json``)."""
+    import os
+    return [os.path.join(str(out_dir), PAGES_CSV),
+            str(summary_path or os.path.join(str(out_dir), SUMMARY_JSON))]
+
+
 def write_report(out_dir, pages: Sequence[Dict[str, object]],
                  summary: Dict[str, object],
                  summary_path=None) -> None:
-    """Write ``pages.csv`` and ``summary.json`` (each atomically, the text
-    fully built first)."""
-    import os
+    """Write :func:`report_paths` ``pages.csv`` and ``summary.json`` (each
+    atomically, the text fully built first)."""
     csv_data = csv_text(pages)
     json_data = dumps_json(summary)
-    atomic_write_text(os.path.join(str(out_dir), PAGES_CSV), csv_data)
-    atomic_write_text(summary_path or os.path.join(str(out_dir),
-                                                   SUMMARY_JSON), json_data)
+    csv_path, json_path = report_paths(out_dir, summary_path)
+    atomic_write_text(csv_path, csv_data)
+    atomic_write_text(json_path, json_data)

@@ -77,6 +77,11 @@ class DIVALayoutMetric(BaseMetric):
                 'blue value of every class, e.g. from HisDBDataset)')
         return [int(v) for v in meta['label_values']]
 
+    def prediction_path(self, page: str) -> str:
+        """Where ``prediction_dir`` gets the prediction of ``page`` (its
+        GT or scan: they share the stem): ``<stem>.png``."""
+        return osp.join(self.prediction_dir, lio.stem_of(page) + '.png')
+
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         """Count each page's (boundary, prediction, GT) histogram.
 
@@ -113,7 +118,7 @@ class DIVALayoutMetric(BaseMetric):
                     f'is 0)')
             prediction = ''
             if self.prediction_dir:
-                prediction = osp.join(self.prediction_dir, stem + '.png')
+                prediction = self.prediction_path(gt_path)
                 check_not_an_input(
                     prediction, (gt_path, data_sample.get('img_path')))
                 # Only an earlier run's prediction (its PNG mark) may be
@@ -163,10 +168,9 @@ class DIVALayoutMetric(BaseMetric):
                 for s, r in zip(page_scores, results)
             ]
             summary = report.summary_record(page_scores, pooled, pages)
-            refuse_foreign_files(
-                [osp.join(self.output_dir, name)
-                 for name in (report.PAGES_CSV, report.SUMMARY_JSON)],
-                report.is_report_file, 'DIVALayoutMetric(output_dir)')
+            refuse_foreign_files(report.report_paths(self.output_dir),
+                                 report.is_report_file,
+                                 'DIVALayoutMetric(output_dir)')
             report.write_report(self.output_dir, pages, summary)
             print_log(f'per-page results written to {self.output_dir}',
                       logger)
