@@ -1,5 +1,5 @@
 """Where the main thread spends a page of streaming inference, and how
-fast other max merges would be: the prepared check for a GPU session.
+fast other max merges would be: the prepared check for a GPU machine.
 
 On the H200 (docs/benchmarks.md) the overlapped pipeline kept the GPU busy
 53 % of the time, and the main thread was suspected: cutting windows,
